@@ -1,0 +1,74 @@
+/* Interrupt and exception entry: one 16-byte stub per IDT vector pushes a
+ * zero error code where the CPU pushes none (SDM Vol. 3 §7.3: vectors 8,
+ * 10-14, 17, 21, 29 and 30 push one), then the vector, and joins
+ * interrupt_common, which saves the general registers as a TrapFrame
+ * (trap_frame.hpp) and calls x86_handle_interrupt(frame). Each stub is at
+ * most 2 + 5 + 5 bytes, so the stride is exactly STUB_SIZE. */
+#include "hypervisor/arch/x86/trap_frame.hpp"
+
+#define STUB_SIZE 16
+
+        .section .text
+        .balign STUB_SIZE
+        .globl interrupt_stubs
+interrupt_stubs:
+        .set    vector, 0
+        .rept   256
+        .balign STUB_SIZE
+        .if !(vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 || vector == 29 || vector == 30)
+        pushq   $0
+        .endif
+        pushq   $vector
+        jmp     interrupt_common
+        .set    vector, vector + 1
+        .endr
+
+interrupt_common:
+        cld
+        /* Entered from a less privileged ring: switch to the hypervisor's GS. */
+        testb   $3, (TF_CS - TF_VECTOR)(%rsp)
+        jz      1f
+        swapgs
+1:      pushq   %rax
+        pushq   %rbx
+        pushq   %rcx
+        pushq   %rdx
+        pushq   %rsi
+        pushq   %rdi
+        pushq   %rbp
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        pushq   %r11
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        mov     %rsp, %rdi
+        /* A frame-pointer link to the interrupted code keeps backtraces
+         * going through the interruption. */
+        pushq   TF_RIP(%rsp)
+        pushq   %rbp
+        mov     %rsp, %rbp
+        call    x86_handle_interrupt
+        add     $16, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %r11
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        popq    %rbp
+        popq    %rdi
+        popq    %rsi
+        popq    %rdx
+        popq    %rcx
+        popq    %rbx
+        popq    %rax
+        testb   $3, (TF_CS - TF_VECTOR)(%rsp)
+        jz      2f
+        swapgs
+2:      add     $16, %rsp               /* vector and error code */
+        iretq

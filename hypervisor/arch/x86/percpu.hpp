@@ -1,0 +1,32 @@
+// Per-CPU state: each CPU's GDT, TSS, stacks and identity. GS_BASE points at
+// the CPU's own PerCpu while the hypervisor runs, so `this_cpu()` is one load.
+#pragma once
+
+#include "arch/x86/gdt.hpp"
+
+#include <cstdint>
+
+namespace pv::x86 {
+
+inline constexpr uint32_t k_max_cpus = 64;
+
+struct PerCpu {
+    PerCpu* self; // first: this_cpu() reads %gs:0
+    uint32_t index;   // 0 = boot CPU, dense
+    uint32_t apic_id;
+    uint64_t stack_top;
+    uint64_t ist_top[ist::count + 1]; // [1..count] used, as the IST slot numbers
+    bool online;
+    CpuDescriptorTables tables;
+};
+
+inline PerCpu& this_cpu() {
+    PerCpu* self;
+    asm volatile("mov %%gs:0, %0" : "=r"(self));
+    return *self;
+}
+
+// Load this CPU's GDT, TSS and IDT and point GS_BASE at `cpu`.
+void cpu_tables_init(PerCpu& cpu);
+
+} // namespace pv::x86
