@@ -1,6 +1,9 @@
 // Xen's guest-visible error numbers (xen/include/public/errno.h). Hypercalls
 // return them negated. Only the values are facts of the ABI; the names are ours.
-#pragma once
+// Include guards rather than #pragma once: every public header must also
+// compile on its own (g++ -fsyntax-only on the header).
+#ifndef PARAVANE_PUBLIC_ERRNO_HPP
+#define PARAVANE_PUBLIC_ERRNO_HPP
 
 namespace pv::abi {
 
@@ -54,3 +57,5 @@ enum class Errno : int {
 };
 
 } // namespace pv::abi
+
+#endif // PARAVANE_PUBLIC_ERRNO_HPP
