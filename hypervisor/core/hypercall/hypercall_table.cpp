@@ -1,0 +1,18 @@
+// Hypercall dispatch: bounds-checked table lookup, typed arguments in,
+// result or continuation out.
+#include "core/hypercall/hypercall_table.hpp"
+
+#include "core/hypercall/continuation.hpp"
+
+namespace pv {
+
+long dispatch_hypercall(HypercallContext& ctx, HypercallArgs& args) {
+    const HypercallEntry* entry = ctx.table.lookup(args.number());
+    if (entry == nullptr || entry->handler == nullptr) return -static_cast<long>(Errno::ENOSYS);
+
+    ctx.continuation_pending = false;
+    const long rc = entry->handler(ctx, args.first(entry->arg_count));
+    return finish_continuation(ctx, rc, args);
+}
+
+} // namespace pv
