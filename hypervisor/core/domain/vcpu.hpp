@@ -1,0 +1,69 @@
+// A virtual CPU: its saved registers and the PV state the guest kernel
+// registers through hypercalls (trap table, callbacks, kernel stack, the
+// kernel/user mode split that x86-64 PV needs because both run in ring 3).
+#pragma once
+
+#include "core/domain/guest_registers.hpp"
+#include "include/public/hypercall.hpp"
+
+#include <cstdint>
+
+namespace pv {
+
+class Domain;
+
+enum class VcpuState : uint8_t {
+    offline,  // not brought up (secondary vCPUs until vcpu_op up)
+    runnable, // wants a CPU
+    running,  // on a CPU now
+    blocked,  // sched_op block: waits for an event
+};
+
+// Guest entry points registered with callback_op / set_callbacks.
+struct PvCallback {
+    uint64_t address = 0;
+    bool mask_events = false; // CALLBACKF_mask_events: set upcall_mask on entry
+};
+
+struct PvVcpuState {
+    abi::TrapInfo traps[256] = {}; // by vector; address 0 = no handler
+    PvCallback event, failsafe, syscall, syscall32, sysenter, nmi;
+
+    // Where the hypervisor switches to on a bounce from guest user mode
+    // (stack_switch): the guest kernel's stack.
+    uint64_t kernel_ss = 0, kernel_sp = 0;
+
+    // x86-64 PV: guest kernel and guest user both run in ring 3; the
+    // hypervisor tracks which one is current and gives each its own page
+    // table base (new_baseptr / new_user_baseptr) and GS base.
+    bool kernel_mode = true;
+    uint64_t kernel_cr3 = 0; // machine address of the guest kernel's L4
+    uint64_t user_cr3 = 0;   // 0: none set (user mode impossible)
+    uint64_t fs_base = 0, gs_base_kernel = 0, gs_base_user = 0;
+
+    bool fpu_ts = false;       // virtual CR0.TS (fpu_taskswitch)
+    uint8_t iopl = 0;          // virtual IOPL (physdev_op set_iopl)
+    uint64_t debugreg[8] = {}; // DR0-3, DR6, DR7 as set by the guest
+};
+
+class Vcpu {
+public:
+    Vcpu(Domain& domain, uint32_t id) : domain_(domain), id_(id) {}
+    Vcpu(const Vcpu&) = delete;
+    Vcpu& operator=(const Vcpu&) = delete;
+
+    Domain& domain() { return domain_; }
+    const Domain& domain() const { return domain_; }
+    uint32_t id() const { return id_; }
+
+    GuestRegisters regs{};
+    PvVcpuState pv;
+    VcpuState state = VcpuState::offline;
+    uint64_t cpu_time_ns = 0; // time spent running, for accounting
+
+private:
+    Domain& domain_;
+    uint32_t id_;
+};
+
+} // namespace pv
