@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The same ISO under OVMF: GRUB's EFI build hands over through multiboot2.
+source "$(dirname "$0")/lib.sh"
+
+boot --uefi --timeout "$UEFI_TIMEOUT" -- test-exit
+expect_clean_pass
+expect_line "${LOG}boot: multiboot2 from 'GRUB [^']*', command line 'console=com1 test-exit'$"
+expect_line "${LOG}module 0: .* 'boot-check module-arg=1'$"
+pass
