@@ -59,6 +59,8 @@ inline uint64_t rdtsc_ordered() {
     return rdtsc();
 }
 
+// Orders every earlier load and store, MMIO included, before every later one.
+inline void memory_fence() { asm volatile("mfence" ::: "memory"); }
 inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
 inline void halt() { asm volatile("hlt" ::: "memory"); }
 inline void disable_interrupts() { asm volatile("cli" ::: "memory"); }
