@@ -12,4 +12,11 @@ enum class Verdict { pass, fail };
 // emulator is there (real hardware).
 [[noreturn]] void exit_emulator(Verdict verdict);
 
+// Dom0 asked for poweroff or reboot. Reboot pulses the keyboard
+// controller's reset line (port 0x64, command 0xfe). Poweroff without an
+// ACPI interpreter uses what emulators provide: QEMU's PIIX4 PM1a control
+// register at port 0x604 (SLP_EN, S5) and Bochs' shutdown port; on other
+// machines the CPUs halt.
+[[noreturn]] void machine_power_off(bool reboot);
+
 } // namespace pv::x86

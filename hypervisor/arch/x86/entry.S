@@ -52,6 +52,10 @@ interrupt_common:
         mov     %rsp, %rbp
         call    x86_handle_interrupt
         add     $16, %rsp
+        .globl  interrupt_exit
+/* Leave through the TrapFrame at %rsp: back to the hypervisor or, with a
+ * ring-3 CS, into a PV guest (the guest's GS base is swapped back in). */
+interrupt_exit:
         popq    %r15
         popq    %r14
         popq    %r13
@@ -72,3 +76,10 @@ interrupt_common:
         swapgs
 2:      add     $16, %rsp               /* vector and error code */
         iretq
+
+/* x86_resume_frame(frame): load %rsp with a TrapFrame (a guest's, at the
+ * top of this CPU's stack) and leave through it. Never returns. */
+        .globl x86_resume_frame
+x86_resume_frame:
+        mov     %rdi, %rsp
+        jmp     interrupt_exit

@@ -1,18 +1,34 @@
 // Segment descriptors and the task-state segment, per CPU. Long mode keeps
 // segmentation only for privilege levels, the TSS's stack pointers and the
 // interrupt stack table (SDM Vol. 3 §3.4.5, §8.7).
+//
+// The GDT follows Xen's x86-64 PV layout, which guests rely on: entries
+// below FIRST_RESERVED_GDT_ENTRY (selector 0xe000) belong to the guest
+// (set_gdt), the page from 0xe000 up is the hypervisor's and holds the flat
+// ring-3 selectors every PV guest uses (0xe033 code, 0xe02b stack). Each
+// CPU's GDT is a 15-page window in the hypervisor's per-CPU area: 14 guest
+// pages (a shared zero page until a guest installs its own) and one page of
+// the CPU's own descriptors.
 #pragma once
 
 #include "arch/x86/idt.hpp"
+#include "arch/x86/paging.hpp"
+#include "core/memory/frame_allocator.hpp"
 
 #include <cstdint>
 
 namespace pv::x86 {
 
+inline constexpr uint32_t k_guest_gdt_pages = 14;
+inline constexpr uint32_t k_first_reserved_gdt_entry = k_guest_gdt_pages * 512;
+
 namespace selector {
-inline constexpr uint16_t hypervisor_code = 0x08;
-inline constexpr uint16_t hypervisor_data = 0x10;
-inline constexpr uint16_t tss = 0x18; // a 16-byte system descriptor
+inline constexpr uint16_t hypervisor_code = 0xe008; // 64-bit, DPL 0
+inline constexpr uint16_t hypervisor_data = 0xe010; // DPL 0
+inline constexpr uint16_t guest_code32 = 0xe023;    // FLAT_RING3_CS32
+inline constexpr uint16_t guest_data = 0xe02b;      // FLAT_RING3_DS32 / SS64
+inline constexpr uint16_t guest_code64 = 0xe033;    // FLAT_RING3_CS64
+inline constexpr uint16_t tss = 0xe040;             // 16-byte system descriptor
 } // namespace selector
 
 struct [[gnu::packed]] Tss64 {
@@ -27,8 +43,12 @@ struct [[gnu::packed]] Tss64 {
 static_assert(sizeof(Tss64) == 104);
 
 struct CpuDescriptorTables {
-    alignas(16) uint64_t gdt[8];
+    uint64_t* gdt = nullptr; // the window's base: entry 0 of the guest area
     alignas(16) Tss64 tss;
 };
+
+// Sets up the GDT window of CPU `cpu_index` (before cpu_tables_init).
+struct PerCpu;
+Status allocate_cpu_gdt(PerCpu& cpu, HypervisorPageTables& page_tables, FrameAllocator& frames);
 
 } // namespace pv::x86

@@ -1,5 +1,6 @@
 #include "arch/x86/idt.hpp"
 
+#include "arch/x86/gdt.hpp"
 #include "arch/x86/panic.hpp"
 
 namespace pv::x86 {
@@ -23,13 +24,13 @@ struct [[gnu::packed]] DescriptorPointer {
     uint64_t base;
 };
 
-constexpr uint16_t k_hypervisor_code = 0x08;
 constexpr uint8_t k_interrupt_gate_ring0 = 0x8e; // present, DPL 0, 64-bit interrupt gate
 constexpr uint64_t k_stub_size = 16;
 
 // The hardware tables: one IDT shared by all CPUs, and the vector routing.
 alignas(16) IdtEntry idt[256];
 InterruptHandler handlers[256];
+InterruptHandler guest_exception_handler;
 
 constexpr const char* k_exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -54,13 +55,16 @@ void idt_init() {
         uint64_t target = reinterpret_cast<uint64_t>(interrupt_stubs) + v * k_stub_size;
         IdtEntry& e = idt[v];
         e.offset_low = target & 0xffff;
-        e.selector = k_hypervisor_code;
+        e.selector = selector::hypervisor_code;
         e.ist = 0;
         e.type_attributes = k_interrupt_gate_ring0;
         e.offset_mid = (target >> 16) & 0xffff;
         e.offset_high = target >> 32;
         e.reserved = 0;
     }
+    // #BP and #OF are raised by int3/into, which guests use directly.
+    idt[vector::breakpoint].type_attributes = k_interrupt_gate_ring0 | (3 << 5);
+    idt[vector::overflow].type_attributes = k_interrupt_gate_ring0 | (3 << 5);
     idt[vector::nmi].ist = ist::nmi;
     idt[vector::double_fault].ist = ist::double_fault;
     idt[vector::machine_check].ist = ist::machine_check;
@@ -72,10 +76,16 @@ void idt_load() {
 }
 
 void set_interrupt_handler(uint8_t v, InterruptHandler handler) { handlers[v] = handler; }
+void set_guest_exception_handler(InterruptHandler handler) { guest_exception_handler = handler; }
 
 extern "C" void x86_handle_interrupt(TrapFrame* frame) {
     uint64_t v = frame->vector;
     if (v == vector::nmi && panic_in_progress()) halt_this_cpu_for_panic();
+    // An exception raised by a PV guest (ring 3) is the guest's business.
+    if (v < 32 && (frame->cs & 3) == 3 && guest_exception_handler) {
+        guest_exception_handler(*frame);
+        return;
+    }
     if (v < 256 && handlers[v]) {
         handlers[v](*frame);
         return;

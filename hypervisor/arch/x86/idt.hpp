@@ -35,6 +35,8 @@ void idt_init();
 void idt_load();
 // Route an interrupt vector (>= 32) to a handler.
 void set_interrupt_handler(uint8_t vector, InterruptHandler handler);
+// Exceptions (vectors 0-31) raised in ring 3 go here instead of the crash dump.
+void set_guest_exception_handler(InterruptHandler handler);
 
 const char* exception_name(uint64_t vector);
 

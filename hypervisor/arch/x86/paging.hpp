@@ -44,6 +44,11 @@ public:
     Status map_mmio(uint64_t phys, uint64_t size);
     // Map RAM-like memory (e.g. ACPI tables) cacheable into the direct map.
     Status map_direct(uint64_t phys, uint64_t size);
+    // One 4 KiB page of hypervisor space (per-CPU areas); `flags` beyond
+    // present: pte::writable etc. Never executable.
+    Status map_page_4k(uint64_t virt, uint64_t phys, uint64_t flags) {
+        return map_page(virt, phys, flags | nx_ | global_, false);
+    }
     uint64_t root_phys() const { return root_; }
     uint64_t directmap_top() const { return directmap_top_; }
 

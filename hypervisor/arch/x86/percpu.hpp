@@ -2,9 +2,19 @@
 // the CPU's own PerCpu while the hypervisor runs, so `this_cpu()` is one load.
 #pragma once
 
+// Offsets the entry stubs use (%gs:OFFSET while the hypervisor's GS is live).
+#define PERCPU_STACK_TOP 16
+#define PERCPU_SCRATCH_RSP 24
+
+#ifndef __ASSEMBLER__
 #include "arch/x86/gdt.hpp"
 
+#include <cstddef>
 #include <cstdint>
+
+namespace pv {
+class Vcpu;
+}
 
 namespace pv::x86 {
 
@@ -14,11 +24,15 @@ struct PerCpu {
     PerCpu* self; // first: this_cpu() reads %gs:0
     uint32_t index;   // 0 = boot CPU, dense
     uint32_t apic_id;
-    uint64_t stack_top;
+    uint64_t stack_top;   // TSS.RSP0: a guest's frame sits right below it
+    uint64_t scratch_rsp; // the guest's RSP during SYSCALL entry
     uint64_t ist_top[ist::count + 1]; // [1..count] used, as the IST slot numbers
     bool online;
+    Vcpu* current = nullptr; // the guest vCPU this CPU runs, if any
     CpuDescriptorTables tables;
 };
+static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);
+static_assert(offsetof(PerCpu, scratch_rsp) == PERCPU_SCRATCH_RSP);
 
 inline PerCpu& this_cpu() {
     PerCpu* self;
@@ -30,3 +44,4 @@ inline PerCpu& this_cpu() {
 void cpu_tables_init(PerCpu& cpu);
 
 } // namespace pv::x86
+#endif
