@@ -1,5 +1,8 @@
 // The composition root: the only place with global objects. Everything
 // below receives what it needs from here (DESIGN.md §3).
+#include "arch/x86/acpi_discovery.hpp"
+#include "arch/x86/apic.hpp"
+#include "arch/x86/apic_timer.hpp"
 #include "arch/x86/console.hpp"
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/cpu_features.hpp"
@@ -8,7 +11,18 @@
 #include "arch/x86/paging.hpp"
 #include "arch/x86/panic.hpp"
 #include "arch/x86/percpu.hpp"
+#include "arch/x86/pic.hpp"
+#include "arch/x86/pv/boot_domain.hpp"
+#include "arch/x86/pv/emulate.hpp"
+#include "arch/x86/pv/pv_entry.hpp"
+#include "arch/x86/pv/pv_services.hpp"
+#include "arch/x86/pv/pv_vcpu.hpp"
+#include "core/pv_hypercalls/handlers.hpp"
+#include "arch/x86/smp.hpp"
 #include "arch/x86/test_faults.hpp"
+#include "arch/x86/test_timer.hpp"
+#include "arch/x86/time.hpp"
+#include "arch/x86/tsc.hpp"
 #include "boot/multiboot/multiboot.hpp"
 #include "core/memory/frame_allocator.hpp"
 #include "lib/cmdline.hpp"
@@ -31,6 +45,29 @@ FrameAllocator frames;
 HypervisorPageTables page_tables;
 CpuFeatures cpu_features;
 PerCpu cpus[k_max_cpus];
+SystemClock system_clock;
+LocalApic local_apic;
+ApicTimer apic_timer;
+acpi::MadtInfo madt;
+Smp smp;
+Uart serial_input{Uart::k_com1};
+Domain dom0{0, true};
+Vcpu dom0_vcpu0{dom0, 0};
+
+// What guests learn from xen_version: the Xen release whose ABI we speak.
+const HypervisorVersionInfo version_info = [] {
+    HypervisorVersionInfo v;
+    v.major = 4;
+    v.minor = 17;
+    v.extraversion = "-paravane";
+    v.compiler = "gcc " __VERSION__;
+    v.compile_by = "paravane";
+    v.compile_domain = "paravane.dev";
+    v.compile_date = __DATE__ " " __TIME__;
+    v.changeset = "paravane " "0.1";
+    v.capabilities = "xen-3.0-x86_64";
+    return v;
+}();
 
 // The boot page tables identity-map the first 4 GiB; loader structures live there.
 class BootIdentityReader final : public PhysReader {
@@ -63,6 +100,15 @@ void run_constructors() {
     halt_forever();
 }
 
+// Multiboot1 loaders (QEMU -kernel, GRUB's `multiboot`) put the image's own
+// path first on the command line; the options follow it.
+StringView hypervisor_options_text() {
+    StringView text(boot_info.cmdline);
+    if (boot_info.protocol != BootProtocol::multiboot1) return text;
+    size_t space = text.find(' ');
+    return space == StringView::npos ? StringView() : text.substr(space + 1);
+}
+
 void parse_boot(uint32_t magic, uint32_t info_phys) {
     BootIdentityReader reader;
     const char* reason = nullptr;
@@ -71,7 +117,7 @@ void parse_boot(uint32_t magic, uint32_t info_phys) {
         panic("no usable boot information");
     }
     ConsoleDiagnostics diagnostics;
-    (void)parse_cmdline(boot_info.cmdline, options, diagnostics);
+    (void)parse_cmdline(hypervisor_options_text(), options, diagnostics);
     logger.set_level(options.loglvl);
     console.select(options.console);
 }
@@ -88,6 +134,8 @@ void print_boot_summary() {
         log_debug("memory: {:#014x}-{:#014x} {}", r.base, r.base + r.length - 1,
                   t < 6 ? types[t] : "?");
     }
+    if (boot_info.efi_system_table)
+        log_info("boot: EFI system table at {:#x}", boot_info.efi_system_table);
     if (boot_info.memory_truncated) log_warning("memory: map truncated to {} ranges", boot_info.memory_count);
     log_info("modules: {}", boot_info.module_count);
     for (size_t i = 0; i < boot_info.module_count; ++i) {
@@ -142,6 +190,7 @@ uint64_t alloc_stack_top(uint64_t bytes) {
 void init_cpu_tables(PerCpu& cpu, uint64_t stack_top) {
     cpu.stack_top = stack_top;
     for (unsigned slot = 1; slot <= ist::count; ++slot) cpu.ist_top[slot] = alloc_stack_top(PV_IST_STACK_SIZE);
+    if (!allocate_cpu_gdt(cpu, page_tables, frames)) panic("cpu: out of memory for the GDT");
     cpu_tables_init(cpu);
 }
 
@@ -152,32 +201,132 @@ void print_banner() {
     log_info("virtualization: {}", describe(cpu_features.virt, virt, sizeof virt));
 }
 
+// ACPI's MADT -> the boot CPU's local APIC -> the other CPUs, then a check
+// that cross-CPU calls reach all of them. Without a MADT: one CPU.
+void init_smp() {
+    bool have_madt = discover_madt(boot_info, page_tables, frames, madt).is_ok();
+    if (!local_apic.init(cpu_features.x2apic, page_tables)) panic("apic: cannot map the local APIC");
+    log_info("apic: {} mode{}", local_apic.x2apic() ? "x2APIC" : "xAPIC",
+             have_madt && madt.lapic_address != local_apic.base_phys() && !local_apic.x2apic()
+                 ? " (the MADT's address differs from IA32_APIC_BASE)"
+                 : "");
+    SmpSetup setup;
+    setup.madt = have_madt ? &madt : nullptr;
+    setup.boot = &boot_info;
+    setup.apic = &local_apic;
+    setup.page_tables = &page_tables;
+    setup.frames = &frames;
+    setup.clock = &system_clock;
+    setup.cpus = cpus;
+    setup.cpu_slots = k_max_cpus;
+    setup.max_cpus = options.maxcpus;
+    if (!smp.start(setup)) panic("smp: bad setup");
+    smp.self_test();
+}
+
+// System time counts from the hypervisor's entry; log lines carry it from here on.
+void init_time(uint64_t entry_tsc) {
+    auto tsc = determine_tsc_frequency(cpu_features);
+    if (!tsc || !system_clock.init(tsc->hz, entry_tsc)) panic("time: no usable TSC rate");
+    logger.set_clock([] { return system_clock.now_ns(); });
+}
+
+// The boot CPU's APIC timer (after its LocalApic); other CPUs join when they need one.
+void init_apic_timer() {
+    set_interrupt_handler(vector::apic_timer, [](TrapFrame&) { apic_timer.handle_interrupt(); });
+    if (!apic_timer.init(local_apic, system_clock, cpu_features.tsc_deadline, options.apic_timer))
+        panic("time: cannot set up the APIC timer");
+}
+
+// The boot domain stopped: as on Xen, the machine follows Dom0 (poweroff,
+// reboot, or a crash that stops everything).
+void on_domain_stopped(Domain& domain) {
+    if (!domain.privileged()) return;
+    bool crashed = domain.shutdown_reason == abi::ShutdownReason::crash;
+    log_info("paravane: dom0 {}; stopping the machine", crashed ? "crashed" : "shut down");
+    if (options.test_exit) exit_emulator(crashed ? Verdict::fail : Verdict::pass);
+    machine_power_off(domain.shutdown_reason == abi::ShutdownReason::reboot);
+}
+
+PvServices::Hooks pv_hooks() {
+    PvServices::Hooks hooks;
+    hooks.console = &console;
+    hooks.input = &serial_input;
+    hooks.domain_stopped = on_domain_stopped;
+    hooks.domain_by_id = [](DomainId id) -> Domain* { return id == dom0.id() ? &dom0 : nullptr; };
+    return hooks;
+}
+PvServices pv_services(pv_hooks(), version_info);
+
+// A blocked vCPU waits for an event or, for Dom0, console input; a short
+// timer makes sure the CPU looks again even when no interrupt arrives.
+void wait_for_work(Vcpu& v) {
+    constexpr uint64_t k_poll_ns = 10'000'000;
+    if (vcpu_info_of(v).evtchn_upcall_pending || (v.domain().privileged() && pv_services.console_input_pending())) {
+        v.state = VcpuState::runnable;
+        return;
+    }
+    apic_timer.arm(system_clock.now_ns() + k_poll_ns);
+    enable_interrupts_and_halt();
+    disable_interrupts();
+}
+
+// Dom0 from the first boot module; without one the hypervisor idles.
+void start_dom0() {
+    pv_cpu_init();
+    set_guest_exception_handler([](TrapFrame& f) { pv_handle_guest_exception(f); });
+    if (options.console.has(ConsoleDevice::com1)) reserve_hypervisor_io_port(Uart::k_com1, 8);
+    if (options.console.has(ConsoleDevice::com2)) reserve_hypervisor_io_port(Uart::k_com2, 8);
+    pv_set_environment({&frames, page_tables.root_phys(), on_domain_stopped});
+    pv_set_hypercall_environment({&pv_hypercall_table(),
+                                  [](HypercallContext& ctx) { ctx.services = &pv_services; },
+                                  wait_for_work});
+    BootDomainRequest request;
+    request.boot = &boot_info;
+    request.frames = &frames;
+    request.hypervisor_cr3 = page_tables.root_phys();
+    request.memory_bytes = options.dom0_mem_bytes;
+    dom0.set_name("Domain-0");
+    if (!build_boot_domain(request, dom0, dom0_vcpu0)) {
+        if (options.test_exit) exit_emulator(Verdict::fail);
+        return;
+    }
+    pv_enter(dom0_vcpu0);
+}
+
 } // namespace
 
 extern "C" [[noreturn]] void hypervisor_start(uint32_t magic, uint32_t info_phys) {
+    const uint64_t entry_tsc = rdtsc();
     run_constructors();
     console.select(options.console); // COM1 until the command line says otherwise
     logger.set_console(&console);
     install_logger(&logger);
-    set_panic_hooks({nullptr, [] { report_failure_and_stop(); }});
+    set_panic_hooks({[] { smp_stop_other_cpus(); }, [] { report_failure_and_stop(); }});
     idt_init();
     idt_load();
+    pic_remap_and_mask(); // interrupts come through the local APIC only
 
     log_info("Paravane {} hypervisor (x86-64), Xen {}.{} guest ABI", k_version, 4, 17);
     parse_boot(magic, info_phys);
     cpu_features = detect_cpu_features();
     print_banner();
+    init_time(entry_tsc);
     print_boot_summary();
     init_memory();
 
     cpus[0].index = 0;
     init_cpu_tables(cpus[0], reinterpret_cast<uint64_t>(boot_stack_top));
     cpus[0].online = true;
+    init_smp();
+    init_apic_timer();
+    if (options.test_timer && !run_timer_test(apic_timer, system_clock)) report_failure_and_stop();
 
     raise_test_fault(options.test_fault);
 
     log_info("paravane: boot complete");
-    if (options.test_exit) exit_emulator(Verdict::pass);
+    if (options.test_exit && boot_info.module_count == 0) exit_emulator(Verdict::pass);
+    if (boot_info.module_count > 0) start_dom0();
     log_info("paravane: nothing to run yet; idling");
     for (;;) enable_interrupts_and_halt();
 }
