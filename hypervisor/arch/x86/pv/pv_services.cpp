@@ -1,0 +1,136 @@
+#include "arch/x86/pv/pv_services.hpp"
+
+#include "arch/x86/cpu.hpp"
+#include "arch/x86/pv/pv_vcpu.hpp"
+#include "lib/log.hpp"
+
+namespace pv::x86 {
+
+namespace {
+const char* reason_name(uint8_t reason) {
+    static const char* const names[] = {"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset"};
+    return reason < 6 ? names[reason] : "unknown";
+}
+} // namespace
+
+// Guest output goes to the hypervisor console as whole lines prefixed with
+// the domain (Xen prints "(d0) ..." the same way), so that guest and
+// hypervisor lines never interleave mid-line.
+void PvServices::console_write(Domain& domain, StringView bytes) {
+    for (char c : bytes) {
+        if (c == '\r') continue;
+        if (c != '\n' && line_length_ < sizeof line_ - 1) {
+            line_[line_length_++] = c;
+            if (line_length_ < sizeof line_ - 1) continue;
+        }
+        line_[line_length_] = '\0';
+        if (domain.privileged() && hooks_.console) {
+            hooks_.console->write(StringView(line_, line_length_));
+            hooks_.console->write("\n");
+        } else {
+            log_info("(d{}) {}", domain.id(), StringView(line_, line_length_));
+        }
+        line_length_ = 0;
+    }
+    // A prompt has no newline: show it now.
+    if (domain.privileged() && hooks_.console && line_length_ > 0) {
+        hooks_.console->write(StringView(line_, line_length_));
+        line_length_ = 0;
+    }
+}
+
+void PvServices::fill_input() {
+    if (!hooks_.input) return;
+    while (input_count_ < sizeof input_) {
+        int c = hooks_.input->try_get();
+        if (c < 0) break;
+        input_[(input_head_ + input_count_++) % sizeof input_] = static_cast<char>(c);
+    }
+}
+
+bool PvServices::console_input_pending() {
+    fill_input();
+    return input_count_ > 0;
+}
+
+size_t PvServices::console_input_peek(char* buf, size_t n) {
+    fill_input();
+    size_t count = n < input_count_ ? n : input_count_;
+    for (size_t i = 0; i < count; ++i) buf[i] = input_[(input_head_ + i) % sizeof input_];
+    return count;
+}
+
+void PvServices::console_input_consume(size_t n) {
+    if (n > input_count_) n = input_count_;
+    input_head_ = (input_head_ + n) % sizeof input_;
+    input_count_ -= n;
+}
+
+void PvServices::yield(Vcpu&) {
+    // One vCPU per CPU so far: nothing else wants this CPU.
+}
+
+void PvServices::block(Vcpu& vcpu) { vcpu.state = VcpuState::blocked; }
+
+void PvServices::domain_shutdown(Domain& domain, uint8_t reason) {
+    domain.state = DomainState::shut_down;
+    domain.shutdown_reason = static_cast<abi::ShutdownReason>(reason);
+    log_info("d{}: shut down ({})", domain.id(), reason_name(reason));
+    if (hooks_.domain_stopped) hooks_.domain_stopped(domain);
+}
+
+void PvServices::set_shutdown_code(Domain& domain, uint8_t reason) {
+    domain.shutdown_reason = static_cast<abi::ShutdownReason>(reason);
+}
+
+void PvServices::domain_crash(Domain& domain, const char* why) {
+    log_error("d{}: crashed: {}", domain.id(), why);
+    domain_shutdown(domain, static_cast<uint8_t>(abi::ShutdownReason::crash));
+}
+
+Domain* PvServices::domain_by_id(DomainId id) { return hooks_.domain_by_id ? hooks_.domain_by_id(id) : nullptr; }
+
+void PvServices::domain_handle(const Domain&, uint8_t (&handle)[16]) {
+    for (auto& b : handle) b = 0;
+}
+
+abi::VcpuInfo* PvServices::vcpu_info(Vcpu& vcpu) { return &vcpu_info_of(vcpu); }
+
+void PvServices::debugreg_changed(Vcpu& vcpu, unsigned reg) {
+    // Loaded while the guest runs; DR7 last so a breakpoint never arms
+    // with a stale address.
+    uint64_t value = vcpu.pv.debugreg[reg];
+    switch (reg) {
+    case 0: asm volatile("mov %0, %%db0" ::"r"(value)); break;
+    case 1: asm volatile("mov %0, %%db1" ::"r"(value)); break;
+    case 2: asm volatile("mov %0, %%db2" ::"r"(value)); break;
+    case 3: asm volatile("mov %0, %%db3" ::"r"(value)); break;
+    case 6: asm volatile("mov %0, %%db6" ::"r"(value)); break;
+    case 7: asm volatile("mov %0, %%db7" ::"r"(value)); break;
+    default: break;
+    }
+}
+
+// SEGBASE_GS_USER_SEL: load a selector into the guest user's GS, whose base
+// lives in KERNEL_GS_BASE while the hypervisor runs, and report the base the
+// load produced.
+uint64_t PvServices::load_user_gs_selector(Vcpu& vcpu, uint16_t selector) {
+    // Only selectors that cannot fault: null, or the flat ring-3 entries of
+    // the hypervisor's GDT page (guest GDTs come with the PV MMU).
+    uint16_t index = selector & ~uint16_t(3);
+    if (index != 0 && index != 0xe020 && index != 0xe028 && index != 0xe030) return vcpu.pv.gs_base_user;
+    if (index != 0) selector |= 3;
+    InterruptsOff off;
+    uint64_t ours = rdmsr(msr::gs_base);
+    asm volatile("swapgs\n\t"
+                 "1: mov %w0, %%gs\n\t"
+                 "swapgs" ::"r"(selector)
+                 : "memory");
+    uint64_t base = rdmsr(msr::kernel_gs_base);
+    wrmsr(msr::gs_base, ours);
+    vcpu.pv.gs_base_user = base;
+    if (vcpu.pv.kernel_mode) wrmsr(msr::kernel_gs_base, vcpu.pv.gs_base_kernel);
+    return base;
+}
+
+} // namespace pv::x86

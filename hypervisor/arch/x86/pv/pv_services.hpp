@@ -1,0 +1,52 @@
+// What the hypercall handlers in core/pv_hypercalls need from the machine:
+// the console, waiting, domain lifecycle, and the hardware side of vCPU
+// state. One instance, owned by the composition root.
+#pragma once
+
+#include "arch/x86/uart.hpp"
+#include "core/pv_hypercalls/services.hpp"
+
+namespace pv::x86 {
+
+class PvServices final : public HypervisorServices {
+public:
+    struct Hooks {
+        OutputSink* console = nullptr; // where guest console output goes
+        Uart* input = nullptr;         // serial input for the privileged domain
+        void (*domain_stopped)(Domain&) = nullptr;
+        Domain* (*domain_by_id)(DomainId) = nullptr;
+    };
+    PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
+
+    void console_write(Domain& domain, StringView bytes) override;
+    size_t console_input_peek(char* buf, size_t n) override;
+    void console_input_consume(size_t n) override;
+    bool console_input_pending();
+    void yield(Vcpu& vcpu) override;
+    void block(Vcpu& vcpu) override;
+    void domain_shutdown(Domain& domain, uint8_t reason) override;
+    void set_shutdown_code(Domain& domain, uint8_t reason) override;
+    void domain_crash(Domain& domain, const char* why) override;
+    Domain* domain_by_id(DomainId id) override;
+    void domain_handle(const Domain& domain, uint8_t (&handle)[16]) override;
+    const HypervisorVersionInfo& version_info() override { return version_; }
+    abi::VcpuInfo* vcpu_info(Vcpu& vcpu) override;
+    // The entry path reloads CR3, segment bases and CR0.TS after every
+    // hypercall from the vCPU's state, so these need no work of their own.
+    void guest_mode_changed(Vcpu&) override {}
+    void segment_base_changed(Vcpu&, abi::SegmentBase) override {}
+    void fpu_ts_changed(Vcpu&) override {}
+    void debugreg_changed(Vcpu& vcpu, unsigned reg) override;
+    uint64_t load_user_gs_selector(Vcpu& vcpu, uint16_t selector) override;
+
+private:
+    void fill_input();
+    Hooks hooks_;
+    HypervisorVersionInfo version_;
+    char input_[256] = {};
+    size_t input_head_ = 0, input_count_ = 0;
+    char line_[256] = {};
+    size_t line_length_ = 0;
+};
+
+} // namespace pv::x86
