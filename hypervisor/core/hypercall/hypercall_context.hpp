@@ -14,6 +14,8 @@ namespace pv {
 class Domain;
 class Vcpu;
 class HypercallTable;
+class HypervisorServices;
+struct GuestRegisters;
 
 struct HypercallContext {
     HypercallContext(const HypercallTable& table_, GuestAddressSpace& guest_)
@@ -27,6 +29,22 @@ struct HypercallContext {
     Vcpu* vcpu = nullptr;
     uint16_t domain_id = 0;
     uint32_t vcpu_id = 0;
+
+    // What the PV handlers need from the rest of the hypervisor (console,
+    // scheduler, arch state hooks: core/pv_hypercalls/services.hpp). Handlers
+    // that need it answer -ENOSYS while it is null.
+    HypervisorServices* services = nullptr;
+
+    // The guest frame this entry returns with (null: &vcpu->regs). iret
+    // rewrites it completely; see regs_replaced.
+    GuestRegisters* regs = nullptr;
+
+    // Set by iret (also inside a multicall): the frame, rax included, is
+    // final. The arch code must then return to the guest with every register
+    // of the frame as it stands (IRETQ, not SYSRET: rcx/r11 may have been
+    // restored), must not write the dispatch result into rax and must not
+    // treat it as a restart (a guest's saved rax may equal -ERESTART).
+    bool regs_replaced = false;
 
     // The table this call was dispatched through; multicall sends its
     // entries through the same one.

@@ -1,0 +1,43 @@
+#include "kernel/console.hpp"
+
+#include "arch/hypercall.hpp"
+
+namespace minios {
+
+void Console::emit(const char* data, size_t size) {
+    while (size > 0) {
+        const long rc = hv::console_io(pv::abi::ConsoleIoOp::write, size, data);
+        // Xen's write returns 0 for "all written"; a hypervisor may also
+        // return the count written. Anything negative: give up on this text
+        // (there is nowhere else to report it).
+        if (rc < 0) {
+            last_error_ = rc;
+            return;
+        }
+        if (rc == 0 || static_cast<size_t>(rc) >= size) return;
+        data += rc;
+        size -= static_cast<size_t>(rc);
+    }
+}
+
+void Console::write(pv::StringView text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+        buffer_[used_++] = text[i];
+        if (text[i] == '\n' || used_ == sizeof buffer_) flush();
+    }
+}
+
+void Console::flush() {
+    if (used_ == 0) return;
+    emit(buffer_, used_);
+    used_ = 0;
+}
+
+long Console::read(char* buffer, size_t capacity) {
+    flush(); // a prompt must be visible before we wait for its answer
+    const long rc = hv::console_io(pv::abi::ConsoleIoOp::read, capacity, buffer);
+    if (rc < 0) last_error_ = rc;
+    return rc;
+}
+
+} // namespace minios

@@ -1,0 +1,48 @@
+// The console minios prints to and reads from. For the initial domain that
+// is the hypervisor's own console (console_io write/read). A DomU will use
+// the shared console ring instead (a later issue); until then it writes
+// through console_io too, which a hypervisor may show or drop.
+#pragma once
+
+#include "lib/format.hpp"
+#include "lib/string_view.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace minios {
+
+class Console final : public pv::OutputSink {
+public:
+    // Buffers text and hands it to the hypervisor a line at a time.
+    void write(pv::StringView text) override;
+    void flush();
+
+    // Non-blocking: copies up to `capacity` waiting input bytes, returns how
+    // many (0 when nothing waits) or a negative Xen errno.
+    long read(char* buffer, size_t capacity);
+
+    // Result of the last hypercall that failed, for diagnostics (0 if none).
+    long last_error() const { return last_error_; }
+
+private:
+    void emit(const char* data, size_t size);
+
+    char buffer_[256];
+    size_t used_ = 0;
+    long last_error_ = 0;
+};
+
+// The kernel's console (kernel/kernel.cpp owns it).
+Console& console();
+
+template <typename... Args> void print(pv::StringView fmt, const Args&... args) {
+    pv::print_to(console(), fmt, args...);
+}
+
+template <typename... Args> void println(pv::StringView fmt, const Args&... args) {
+    pv::print_to(console(), fmt, args...);
+    console().write("\n");
+}
+
+} // namespace minios

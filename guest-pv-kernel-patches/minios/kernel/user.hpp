@@ -1,0 +1,69 @@
+// Simple user-mode processes.
+//
+// On x86-64 PV both guest kernel and guest user run in ring 3; the
+// hypervisor tells them apart by a per-vCPU mode flag and gives each mode
+// its own page-table base (Xen: guest_table / guest_table_user) and its own
+// gs base. A process therefore needs:
+//   * a user page-table base: mmuext_op(new_user_baseptr). Without it Xen
+//     crashes a guest that irets to user mode ("Guest switching to user mode
+//     with no user page tables"). minios uses its bootstrap L4 for both
+//     modes (every PV mapping carries the user bit anyway), so a process
+//     sees the whole kernel: isolation is not the point here, the mode
+//     switch is;
+//   * a kernel stack for entries from user mode: stack_switch;
+//   * the syscall callback (callback_op), to which the hypervisor bounces
+//     SYSCALL from user mode; minios returns with the iret hypercall and
+//     VGCF_in_syscall (SYSRET-like).
+// A process runs until it calls exit; UserMode::run() returns its code.
+#pragma once
+
+#include "arch/frame.hpp"
+#include "kernel/boot_info.hpp"
+#include "kernel/page_alloc.hpp"
+
+#include <cstdint>
+
+namespace minios {
+
+class UserMode {
+public:
+    // Sets up what user mode needs (once). Returns 0, or the negative result
+    // of the hypercall that failed; reason() then says which.
+    long prepare(const BootInfo& boot, PageAllocator& pages);
+    const char* reason() const { return reason_; }
+
+    // Runs entry(arg) in user mode on a fresh user stack until it exits.
+    // Returns 0 and sets exit_code, or a negative errno if user mode is not
+    // available.
+    long run(void (*entry)(uint64_t), uint64_t arg, uint64_t& exit_code);
+
+    // The syscall callback's work (called from minios_trap). Does not return
+    // for exit; otherwise leaves the result in frame.rax.
+    void on_syscall(TrapFrame& frame);
+
+    uint64_t syscalls() const { return syscalls_; }
+
+private:
+    long sys_write(uint64_t fd, uint64_t buffer, uint64_t length);
+
+    const BootInfo* boot_ = nullptr;
+    PageAllocator* pages_ = nullptr;
+    bool prepared_ = false;
+    long prepare_result_ = 0;
+    const char* reason_ = "not prepared";
+    void* user_stack_ = nullptr;
+    KernelContext saved_{};
+    bool running_ = false;
+    uint64_t syscalls_ = 0;
+};
+
+// The user programs linked into the image (kernel/user_programs.cpp).
+namespace programs {
+// Writes a greeting and exits with `code`.
+void hello(uint64_t code);
+// Exercises the syscall ABI (results, register preservation, bad
+// arguments); exits with `code` if every check held, else 0xbad.
+void selftest(uint64_t code);
+} // namespace programs
+
+} // namespace minios

@@ -1,0 +1,14 @@
+// The self-test's groups, run in this order by test/main.cpp.
+#pragma once
+
+#include "kernel/kernel.hpp"
+#include "test/check.hpp"
+
+namespace minios::test {
+
+void test_boot(Kernel& k, Checker& c);       // start_info and the start-of-day layout
+void test_hypercalls(Kernel& k, Checker& c); // results of valid and invalid calls
+void test_traps(Kernel& k, Checker& c);      // exceptions and the bounce frame
+void test_user(Kernel& k, Checker& c);       // a user process and its syscalls
+
+} // namespace minios::test

@@ -1,0 +1,141 @@
+// HypervisorServices: the few things the arch-neutral PV hypercall handlers
+// need from the rest of the hypervisor. The composition root implements it
+// (console, scheduler, domain registry, arch register state); unit tests
+// fake it. Handlers reach it through HypercallContext::services.
+//
+// Every hook runs on the calling vCPU's own CPU, inside the hypercall, with
+// that vCPU current (as Xen's handlers run with `current`). A hook that
+// changes hardware state does it at once: the handler has already updated
+// the vCPU's software copy (PvVcpuState) when it calls the hook.
+#pragma once
+
+#include "core/domain/domain.hpp"
+#include "core/domain/vcpu.hpp"
+#include "include/public/errno.hpp"
+#include "include/public/hypercall.hpp"
+#include "include/public/shared_info.hpp"
+#include "lib/string_view.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pv {
+
+// The facts xen_version reports. Strings are NUL-terminated; the handler
+// truncates them to the ABI's field sizes. Null strings read as "".
+struct HypervisorVersionInfo {
+    uint16_t major = 0;
+    uint16_t minor = 0;
+    const char* extraversion = nullptr;   // XENVER_extraversion, e.g. ".0-paravane"
+    const char* compiler = nullptr;       // XENVER_compile_info
+    const char* compile_by = nullptr;
+    const char* compile_domain = nullptr;
+    const char* compile_date = nullptr;
+    const char* changeset = nullptr;      // XENVER_changeset
+    const char* capabilities = nullptr;   // XENVER_capabilities: "xen-3.0-x86_64"
+    uint64_t virt_start = abi::k_hypervisor_virt_start; // XENVER_platform_parameters
+    const char* commandline = nullptr;    // XENVER_commandline (privileged domains only)
+    const uint8_t* build_id = nullptr;    // XENVER_build_id; length 0: none (-ENODATA)
+    uint32_t build_id_len = 0;
+};
+
+class HypervisorServices {
+public:
+    // --- Console (console_io) -------------------------------------------
+    // `bytes` is what the guest wrote, unfiltered (it may hold NULs and
+    // control characters); the console decides how to show it (Xen prints
+    // the hardware domain's output directly and buffers other domains' up
+    // to a newline behind a "(dN)" prefix). Called with at most 128 bytes.
+    virtual void console_write(Domain& domain, StringView bytes) = 0;
+    // Serial input for the privileged domain: copy up to n pending bytes
+    // into buf without consuming them, returning how many; then consume
+    // exactly what reached the guest. (Two steps so that input is not lost
+    // when the guest's buffer faults, as in Xen's serial_rx ring.)
+    virtual size_t console_input_peek(char* buf, size_t n) = 0;
+    virtual void console_input_consume(size_t n) = 0;
+
+    // --- Scheduler (sched_op) -------------------------------------------
+    // Give up the CPU; the vCPU stays runnable.
+    virtual void yield(Vcpu& vcpu) = 0;
+    // Called with vcpu.state == VcpuState::blocked, after the handler found
+    // no event pending. An event arriving from now on wakes the vCPU (sets it
+    // runnable); the scheduler must re-check the state under its own lock
+    // before taking the vCPU off the CPU, so that wake-up is not lost.
+    virtual void block(Vcpu& vcpu) = 0;
+
+    // --- Domains ---------------------------------------------------------
+    // Xen's domain_shutdown(d, reason): `reason` is the guest's value
+    // truncated to 8 bits and NOT range-checked (Xen does not check it
+    // either; the hardware domain's unknown reasons mean reboot). A code
+    // recorded earlier by set_shutdown_code() takes precedence; a second
+    // shutdown of a domain already shutting down changes nothing.
+    virtual void domain_shutdown(Domain& domain, uint8_t reason) = 0;
+    // SCHEDOP_shutdown_code: record `reason` for a later shutdown unless a
+    // code is already recorded (first one wins).
+    virtual void set_shutdown_code(Domain& domain, uint8_t reason) = 0;
+    // Xen's domain_crash(): log `why` with the vCPU's registers and shut the
+    // domain down with reason crash. The handler then returns; the arch
+    // code must not resume a vCPU of a domain that is no longer running.
+    virtual void domain_crash(Domain& domain, const char* why) = 0;
+    // The domain with this id, or null (reserved ids never name one).
+    virtual Domain* domain_by_id(DomainId id) = 0;
+    // The domain's 16-byte handle (UUID, set by the toolstack; zeros if none).
+    virtual void domain_handle(const Domain& domain, uint8_t (&handle)[16]) = 0;
+
+    // --- Facts -----------------------------------------------------------
+    virtual const HypervisorVersionInfo& version_info() = 0;
+
+    // The vCPU's vcpu_info as the hypervisor maps it (in shared_info, or
+    // where VCPUOP_register_vcpu_info put it), or null if none is mapped
+    // yet. Shared with the guest: the handlers touch its bytes atomically.
+    virtual abi::VcpuInfo* vcpu_info(Vcpu& vcpu) = 0;
+
+    // --- Arch register state ---------------------------------------------
+    // iret flipped vcpu.pv.kernel_mode (Xen's toggle_guest_mode). The arch
+    // saves the outgoing mode's live GS base into gs_base_kernel/_user if it
+    // caches it in hardware, swaps the GS bases and loads the new mode's page
+    // tables (kernel_cr3 or user_cr3) before returning to the guest.
+    virtual void guest_mode_changed(Vcpu& vcpu) = 0;
+    // set_segment_base stored a new base in vcpu.pv (fs_base,
+    // gs_base_kernel or gs_base_user): load it into the hardware.
+    virtual void segment_base_changed(Vcpu& vcpu, abi::SegmentBase which) = 0;
+    // SEGBASE_GS_USER_SEL: load the user %gs selector `sel` (RPL already
+    // fixed up) from the guest's GDT/LDT, with fault handling (a selector
+    // that faults loads as NUL, as in Xen), and return the resulting user GS
+    // base, which the handler stores in vcpu.pv.gs_base_user.
+    virtual uint64_t load_user_gs_selector(Vcpu& vcpu, uint16_t sel) = 0;
+    // fpu_taskswitch changed vcpu.pv.fpu_ts: set or clear CR0.TS (stts/clts).
+    virtual void fpu_ts_changed(Vcpu& vcpu) = 0;
+    // set_debugreg stored vcpu.pv.debugreg[reg] (reg 0-3, 6 or 7): load it.
+    // For reg 7 with a breakpoint newly enabled, load DR0-3 and DR6 as well
+    // (they are not restored on context switch while DR7 is inactive).
+    virtual void debugreg_changed(Vcpu& vcpu, unsigned reg) = 0;
+
+    // --- PV MMU (issue 4) --------------------------------------------------
+    // Frame ownership and typing, which the PV MMU owns. Defaults: -ENOSYS.
+    // set_gdt: `frames` are the guest's machine frames (nr_frames of them,
+    // already copied in, entries <= 7168 checked). Take a descriptor-page
+    // type reference on each (validating all 512 descriptors of each with
+    // check_guest_descriptor()), release the old GDT, install the new one.
+    // Return 0 or -EINVAL (Xen's pv_set_gdt).
+    virtual long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames,
+                         unsigned entries);
+    // update_descriptor: maddr is 8-byte aligned and desc already passed
+    // (and was fixed up by) check_guest_descriptor(). Check the frame
+    // belongs to the domain and may be written as a descriptor (a
+    // descriptor page or a plain writable page), then store desc atomically.
+    // Return 0 or -EINVAL.
+    virtual long update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc);
+
+protected:
+    ~HypervisorServices() = default;
+};
+
+inline long HypervisorServices::set_gdt(Vcpu&, const uint64_t*, unsigned, unsigned) {
+    return -static_cast<long>(abi::Errno::ENOSYS);
+}
+inline long HypervisorServices::update_descriptor(Domain&, uint64_t, uint64_t) {
+    return -static_cast<long>(abi::Errno::ENOSYS);
+}
+
+} // namespace pv

@@ -1,0 +1,38 @@
+// The PV hypercall table: the hypercalls of issue 3 plus multicall. Every
+// other number answers -ENOSYS until its issue adds a line here.
+#include "core/hypercall/multicall.hpp"
+#include "core/pv_hypercalls/handlers.hpp"
+
+namespace pv {
+namespace {
+
+using abi::Hypercall;
+
+constexpr HypercallTable k_pv_hypercalls{{
+    {Hypercall::set_trap_table, "set_trap_table", do_set_trap_table, 1},
+    {Hypercall::set_gdt, "set_gdt", do_set_gdt, 2},
+    {Hypercall::stack_switch, "stack_switch", do_stack_switch, 2},
+    {Hypercall::set_callbacks, "set_callbacks", do_set_callbacks, 3},
+    {Hypercall::fpu_taskswitch, "fpu_taskswitch", do_fpu_taskswitch, 1},
+    {Hypercall::set_debugreg, "set_debugreg", do_set_debugreg, 2},
+    {Hypercall::get_debugreg, "get_debugreg", do_get_debugreg, 1},
+    {Hypercall::update_descriptor, "update_descriptor", do_update_descriptor, 2},
+    k_multicall_entry,
+    {Hypercall::xen_version, "xen_version", do_xen_version, 2},
+    {Hypercall::console_io, "console_io", do_console_io, 3},
+    {Hypercall::vm_assist, "vm_assist", do_vm_assist, 2},
+    {Hypercall::iret, "iret", do_iret, 0},
+    {Hypercall::set_segment_base, "set_segment_base", do_set_segment_base, 2},
+    {Hypercall::sched_op, "sched_op", do_sched_op, 2},
+    {Hypercall::callback_op, "callback_op", do_callback_op, 2},
+    {Hypercall::physdev_op, "physdev_op", do_physdev_op, 2},
+}};
+static_assert(k_pv_hypercalls.valid(), "PV hypercall table: bad or duplicate entry");
+
+} // namespace
+
+const HypercallTable& pv_hypercall_table() {
+    return k_pv_hypercalls;
+}
+
+} // namespace pv
