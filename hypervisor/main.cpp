@@ -23,6 +23,7 @@
 #include "arch/x86/test_timer.hpp"
 #include "arch/x86/time.hpp"
 #include "arch/x86/tsc.hpp"
+#include "boot/multiboot/cmdline_cook.hpp"
 #include "boot/multiboot/multiboot.hpp"
 #include "core/memory/frame_allocator.hpp"
 #include "lib/cmdline.hpp"
@@ -100,15 +101,6 @@ void run_constructors() {
     halt_forever();
 }
 
-// Multiboot1 loaders (QEMU -kernel, GRUB's `multiboot`) put the image's own
-// path first on the command line; the options follow it.
-StringView hypervisor_options_text() {
-    StringView text(boot_info.cmdline);
-    if (boot_info.protocol != BootProtocol::multiboot1) return text;
-    size_t space = text.find(' ');
-    return space == StringView::npos ? StringView() : text.substr(space + 1);
-}
-
 void parse_boot(uint32_t magic, uint32_t info_phys) {
     BootIdentityReader reader;
     const char* reason = nullptr;
@@ -117,7 +109,7 @@ void parse_boot(uint32_t magic, uint32_t info_phys) {
         panic("no usable boot information");
     }
     ConsoleDiagnostics diagnostics;
-    (void)parse_cmdline(hypervisor_options_text(), options, diagnostics);
+    (void)parse_cmdline(cook_cmdline(boot_info, boot_info.cmdline), options, diagnostics);
     logger.set_level(options.loglvl);
     console.select(options.console);
 }

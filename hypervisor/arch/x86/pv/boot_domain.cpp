@@ -1,6 +1,7 @@
 #include "arch/x86/pv/boot_domain.hpp"
 
 #include "arch/x86/paging.hpp"
+#include "boot/multiboot/cmdline_cook.hpp"
 #include "core/builder/pv_builder.hpp"
 #include "include/public/shared_info.hpp"
 #include "include/public/version.hpp"
@@ -109,7 +110,12 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
         build.module = static_cast<const uint8_t*>(phys_to_virt(initrd->start));
         build.module_size = initrd->end - initrd->start;
     }
-    build.cmdline = kernel.cmdline;
+    // The domain's command line: the module's, as Xen cooks it.
+    char cmdline[sizeof kernel.cmdline];
+    StringView cooked = cook_cmdline(boot, kernel.cmdline);
+    for (size_t i = 0; i <= cooked.size() && i < sizeof cmdline; ++i) cmdline[i] = i < cooked.size() ? cooked[i] : '\0';
+    cmdline[sizeof cmdline - 1] = '\0';
+    build.cmdline = cmdline;
     build.privileged = true;
     build.shared_info_maddr = *shared * k_page;
     build.policy.hypervisor_features = supported_features();
@@ -156,7 +162,7 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
     domain.state = DomainState::running;
 
     log_info("dom0: {} ({}), {} MiB, entry {:#x}, start_info {:#x}, {} page-table frames",
-             built->guest.has_guest_os ? built->guest.guest_os : StringView("unnamed kernel"), kernel.cmdline, bytes >> 20,
+             built->guest.has_guest_os ? built->guest.guest_os : StringView("unnamed kernel"), cmdline, bytes >> 20,
              built->entry, built->start_info, built->pt_count);
     return Status::ok();
 }
