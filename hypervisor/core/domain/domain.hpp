@@ -46,7 +46,7 @@ public:
     uint64_t max_pages = 0;       // the most frames it may own
     uint64_t tot_pages = 0;       // frames it owns now
     uint64_t shared_info_mfn = 0; // its shared_info page
-    uint32_t vm_assist = 0;       // VMASST_TYPE_* bits enabled
+    uint64_t vm_assist = 0;       // VMASST_TYPE_* bits enabled (m2p_strict is bit 32)
     bool io_ports_allowed = false; // privileged: the hardware's I/O ports
 
     Vcpu* vcpus[k_max_vcpus] = {};

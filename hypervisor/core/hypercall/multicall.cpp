@@ -67,7 +67,9 @@ long do_multicall(HypercallContext& ctx, const HypercallArgs& args) {
                            entry.args[4], entry.args[5]);
         const long rc = dispatch_hypercall(ctx, call);
 
-        if (rc == k_hypercall_restart) {
+        // An iret entry may legitimately return the guest's saved rax, -85
+        // included: only a handler that did not replace the frame restarts.
+        if (!ctx.regs_replaced && rc == k_hypercall_restart) {
             // The entry stopped part way: keep its progress in the guest's
             // copy and resume the batch at this entry.
             for (unsigned a = 0; a < HypercallArgs::k_count; ++a)

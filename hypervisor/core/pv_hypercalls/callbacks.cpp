@@ -105,7 +105,8 @@ long do_set_trap_table(HypercallContext& ctx, const HypercallArgs& args) {
     GuestHandle<const TrapInfo> traps = args.handle<const TrapInfo>(0);
 
     if (traps.is_null()) {
-        for (TrapInfo& t : pv.traps) clear_trap(t);
+        for (TrapInfo& t : pv.traps)
+            clear_trap(t);
         sync_nmi_mirror(pv);
         return 0;
     }

@@ -27,7 +27,8 @@ inline bool has_caller(const HypercallContext& ctx) {
 // (fixup_guest_code_selector / fixup_guest_stack_selector.)
 inline constexpr unsigned k_guest_kernel_rpl = 3;
 template <typename T> constexpr T fixup_guest_selector(T sel) {
-    return (sel & 3) >= k_guest_kernel_rpl ? sel : static_cast<T>((sel & ~T{3}) | k_guest_kernel_rpl);
+    return (sel & 3) >= k_guest_kernel_rpl ? sel
+                                           : static_cast<T>((sel & ~T{3}) | k_guest_kernel_rpl);
 }
 
 // Xen's __addr_ok() on x86-64: below the canonical hole, or at/after the end
@@ -62,8 +63,10 @@ inline void store_shared(uint8_t& b, uint8_t v) {
 inline void copy_string_field(char* dst, size_t size, const char* src) {
     size_t i = 0;
     if (src != nullptr)
-        for (; i + 1 < size && src[i] != '\0'; ++i) dst[i] = src[i];
-    for (; i < size; ++i) dst[i] = '\0';
+        for (; i + 1 < size && src[i] != '\0'; ++i)
+            dst[i] = src[i];
+    for (; i < size; ++i)
+        dst[i] = '\0';
 }
 
 } // namespace pv::pvh

@@ -4,10 +4,10 @@
 // domain (as in Xen debug builds, and what guests expect for early output);
 // everything else, unknown commands included, needs a privileged domain
 // (-EPERM), so an unprivileged caller sees -EPERM before -ENOSYS.
+#include "include/public/console_io.hpp"
 #include "core/hypercall/continuation.hpp"
 #include "core/pv_hypercalls/common.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
-#include "include/public/console_io.hpp"
 
 namespace pv {
 namespace {

@@ -65,9 +65,12 @@ long do_set_segment_base(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(abi::SegmentBase::gs_kernel): {
         if (!pvh::canonical(base)) return error(Errno::EINVAL);
         const auto w = static_cast<abi::SegmentBase>(which);
-        if (w == abi::SegmentBase::fs) pv.fs_base = base;
-        else if (w == abi::SegmentBase::gs_user) pv.gs_base_user = base;
-        else pv.gs_base_kernel = base;
+        if (w == abi::SegmentBase::fs)
+            pv.fs_base = base;
+        else if (w == abi::SegmentBase::gs_user)
+            pv.gs_base_user = base;
+        else
+            pv.gs_base_kernel = base;
         ctx.services->segment_base_changed(*ctx.vcpu, w);
         return 0;
     }

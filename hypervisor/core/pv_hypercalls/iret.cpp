@@ -34,13 +34,15 @@ long do_iret(HypercallContext& ctx, const HypercallArgs&) {
 
     abi::IretContext saved;
     if (!copy_from_guest(ctx.guest, GuestHandle<abi::IretContext>(regs.rsp), saved)) {
-        services.domain_crash(*ctx.domain, "iret: fault reading the IRET context from the guest stack");
+        services.domain_crash(*ctx.domain,
+                              "iret: fault reading the IRET context from the guest stack");
         return 0;
     }
 
     if ((saved.cs & 3) == 3) {
         if (vcpu.pv.user_cr3 == 0) {
-            services.domain_crash(*ctx.domain, "iret: switching to user mode with no user page tables");
+            services.domain_crash(*ctx.domain,
+                                  "iret: switching to user mode with no user page tables");
             return 0;
         }
         vcpu.pv.kernel_mode = !vcpu.pv.kernel_mode;

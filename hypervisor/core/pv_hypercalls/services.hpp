@@ -26,16 +26,16 @@ namespace pv {
 struct HypervisorVersionInfo {
     uint16_t major = 0;
     uint16_t minor = 0;
-    const char* extraversion = nullptr;   // XENVER_extraversion, e.g. ".0-paravane"
-    const char* compiler = nullptr;       // XENVER_compile_info
+    const char* extraversion = nullptr; // XENVER_extraversion, e.g. ".0-paravane"
+    const char* compiler = nullptr;     // XENVER_compile_info
     const char* compile_by = nullptr;
     const char* compile_domain = nullptr;
     const char* compile_date = nullptr;
-    const char* changeset = nullptr;      // XENVER_changeset
-    const char* capabilities = nullptr;   // XENVER_capabilities: "xen-3.0-x86_64"
+    const char* changeset = nullptr;                    // XENVER_changeset
+    const char* capabilities = nullptr;                 // XENVER_capabilities: "xen-3.0-x86_64"
     uint64_t virt_start = abi::k_hypervisor_virt_start; // XENVER_platform_parameters
-    const char* commandline = nullptr;    // XENVER_commandline (privileged domains only)
-    const uint8_t* build_id = nullptr;    // XENVER_build_id; length 0: none (-ENODATA)
+    const char* commandline = nullptr; // XENVER_commandline (privileged domains only)
+    const uint8_t* build_id = nullptr; // XENVER_build_id; length 0: none (-ENODATA)
     uint32_t build_id_len = 0;
 };
 
@@ -118,8 +118,7 @@ public:
     // type reference on each (validating all 512 descriptors of each with
     // check_guest_descriptor()), release the old GDT, install the new one.
     // Return 0 or -EINVAL (Xen's pv_set_gdt).
-    virtual long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames,
-                         unsigned entries);
+    virtual long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned entries);
     // update_descriptor: maddr is 8-byte aligned and desc already passed
     // (and was fixed up by) check_guest_descriptor(). Check the frame
     // belongs to the domain and may be written as a descriptor (a

@@ -92,7 +92,7 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
 
     if (d.state == DomainState::shut_down || d.state == DomainState::dying) stop_if_domain_stopped(v);
     GuestRegisters& r = v.regs;
-    if (result == k_hypercall_restart) {
+    if (!ctx.regs_replaced && result == k_hypercall_restart) {
         // Re-execute the SYSCALL with the continuation's arguments.
         r.rax = args.number();
         r.rdi = args.raw(0); r.rsi = args.raw(1); r.rdx = args.raw(2);
