@@ -52,6 +52,7 @@ ApicTimer apic_timer;
 acpi::MadtInfo madt;
 Smp smp;
 Uart serial_input{Uart::k_com1};
+MachineToPhys m2p;
 Domain dom0{0, true};
 Vcpu dom0_vcpu0{dom0, 0};
 
@@ -273,9 +274,12 @@ void start_dom0() {
     pv_set_hypercall_environment({&pv_hypercall_table(),
                                   [](HypercallContext& ctx) { ctx.services = &pv_services; },
                                   wait_for_work});
+    if (!m2p.init(page_tables, frames, frames.frame_table().frame_count()))
+        panic("memory: cannot set up the machine-to-phys table");
     BootDomainRequest request;
     request.boot = &boot_info;
     request.frames = &frames;
+    request.m2p = &m2p;
     request.hypervisor_cr3 = page_tables.root_phys();
     request.memory_bytes = options.dom0_mem_bytes;
     dom0.set_name("Domain-0");

@@ -26,7 +26,7 @@ uint64_t* HypervisorPageTables::table_at(uint64_t phys) const {
 
 // The entry at `level` (1 = PTE ... 4 = PML4E) that maps `virt`, creating
 // intermediate tables on the way when asked to.
-Result<uint64_t*> HypervisorPageTables::walk_to(uint64_t virt, int level, bool create) {
+Result<uint64_t*> HypervisorPageTables::walk_to(uint64_t virt, int level, bool create, uint64_t table_flags) {
     uint64_t* table = table_at(root_);
     for (int current = 4; current > level; --current) {
         uint64_t& entry = table[index_at(virt, current)];
@@ -35,10 +35,11 @@ Result<uint64_t*> HypervisorPageTables::walk_to(uint64_t virt, int level, bool c
             uint64_t mfn = TRY(frames_->alloc_contiguous(1, 1, k_owner_hypervisor, k_below_4g_mfn));
             uint64_t* fresh = table_at(mfn * k_page);
             for (int i = 0; i < 512; ++i) fresh[i] = 0;
-            entry = (mfn * k_page) | k_table_flags;
+            entry = (mfn * k_page) | k_table_flags | table_flags;
         } else if (entry & pte::large) {
             return Errno::EEXIST; // already covered by a larger page
         }
+        entry |= table_flags;
         table = table_at(entry & pte::address_mask);
     }
     return &table[index_at(virt, level)];
@@ -101,6 +102,14 @@ Status HypervisorPageTables::map_mmio(uint64_t phys, uint64_t size) {
         // Inside a RAM 2 MiB page already: the MTRRs keep MMIO uncached there.
         if (!s && s.error() != Errno::EEXIST) return s;
     }
+    return Status::ok();
+}
+
+Status HypervisorPageTables::map_guest_readonly_4k(uint64_t virt, uint64_t phys) {
+    auto slot = walk_to(virt, 1, true, pte::user);
+    if (!slot) return slot.status();
+    **slot = phys | pte::present | pte::user | nx_;
+    if (active_) invlpg(virt);
     return Status::ok();
 }
 

@@ -49,11 +49,16 @@ public:
     Status map_page_4k(uint64_t virt, uint64_t phys, uint64_t flags) {
         return map_page(virt, phys, flags | nx_ | global_, false);
     }
+    // One 4 KiB page that PV guests may read (user, read-only, never
+    // executable), such as the machine-to-phys table; the tables on the way
+    // to it become user-accessible, so use it only inside a PML4 slot that
+    // holds nothing else.
+    Status map_guest_readonly_4k(uint64_t virt, uint64_t phys);
     uint64_t root_phys() const { return root_; }
     uint64_t directmap_top() const { return directmap_top_; }
 
 private:
-    Result<uint64_t*> walk_to(uint64_t virt, int level, bool create);
+    Result<uint64_t*> walk_to(uint64_t virt, int level, bool create, uint64_t table_flags = 0);
     Status map_page(uint64_t virt, uint64_t phys, uint64_t flags, bool large_page);
     Status map_image_section(const char* start, const char* end, uint64_t flags);
     uint64_t* table_at(uint64_t phys) const;

@@ -131,6 +131,7 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
         memory.release();
         return built.error();
     }
+    for (uint64_t pfn = 0; pfn < memory.nr_pages(); ++pfn) req.m2p->set(memory.mfn_of(pfn), pfn);
     memory.release_table();
 
     // The hypervisor stays mapped in every PV guest (Xen's reserved L4

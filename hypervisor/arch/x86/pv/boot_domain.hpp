@@ -3,6 +3,7 @@
 // way Xen builds a PV Dom0.
 #pragma once
 
+#include "arch/x86/pv/m2p.hpp"
 #include "core/boot/boot_info.hpp"
 #include "core/domain/domain.hpp"
 #include "core/memory/frame_allocator.hpp"
@@ -14,6 +15,7 @@ namespace pv::x86 {
 struct BootDomainRequest {
     const BootInfo* boot = nullptr;
     FrameAllocator* frames = nullptr;
+    MachineToPhys* m2p = nullptr;
     uint64_t hypervisor_cr3 = 0; // its L4 slots 256-271 go into the guest's L4
     uint64_t memory_bytes = 0;   // dom0_mem=; 0 = the default
     uint64_t wallclock_seconds = 0;
