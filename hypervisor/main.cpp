@@ -268,6 +268,7 @@ void wait_for_work(Vcpu& v) {
 void start_dom0() {
     pv_cpu_init();
     set_guest_exception_handler([](TrapFrame& f) { pv_handle_guest_exception(f); });
+    set_guest_return_hook([](TrapFrame& f) { pv_return_to_guest(f); });
     if (options.console.has(ConsoleDevice::com1)) reserve_hypervisor_io_port(Uart::k_com1, 8);
     if (options.console.has(ConsoleDevice::com2)) reserve_hypervisor_io_port(Uart::k_com2, 8);
     pv_set_environment({&frames, page_tables.root_phys(), on_domain_stopped});

@@ -31,6 +31,7 @@ constexpr uint64_t k_stub_size = 16;
 alignas(16) IdtEntry idt[256];
 InterruptHandler handlers[256];
 InterruptHandler guest_exception_handler;
+InterruptHandler guest_return_hook;
 
 constexpr const char* k_exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -77,6 +78,7 @@ void idt_load() {
 
 void set_interrupt_handler(uint8_t v, InterruptHandler handler) { handlers[v] = handler; }
 void set_guest_exception_handler(InterruptHandler handler) { guest_exception_handler = handler; }
+void set_guest_return_hook(InterruptHandler hook) { guest_return_hook = hook; }
 
 extern "C" void x86_handle_interrupt(TrapFrame* frame) {
     uint64_t v = frame->vector;
@@ -88,6 +90,9 @@ extern "C" void x86_handle_interrupt(TrapFrame* frame) {
     }
     if (v < 256 && handlers[v]) {
         handlers[v](*frame);
+        // An interrupt that arrived while a guest ran: it may have made an
+        // event pending for that guest.
+        if ((frame->cs & 3) == 3 && guest_return_hook) guest_return_hook(*frame);
         return;
     }
     // Nothing expects this vector: an exception in the hypervisor is a bug.

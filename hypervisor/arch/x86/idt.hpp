@@ -37,6 +37,8 @@ void idt_load();
 void set_interrupt_handler(uint8_t vector, InterruptHandler handler);
 // Exceptions (vectors 0-31) raised in ring 3 go here instead of the crash dump.
 void set_guest_exception_handler(InterruptHandler handler);
+// Runs before an interrupt handler returns to ring 3 (event delivery).
+void set_guest_return_hook(InterruptHandler hook);
 
 const char* exception_name(uint64_t vector);
 

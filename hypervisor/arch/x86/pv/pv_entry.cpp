@@ -112,7 +112,18 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
 
 } // namespace
 
+void handle_guest_exception(TrapFrame& f);
+
 void pv_set_hypercall_environment(const PvHypercallEnvironment& env) { hypercalls = env; }
+
+void pv_return_to_guest(TrapFrame& f) {
+    Vcpu* v = this_cpu().current;
+    if (!v || v->state != VcpuState::running) return;
+    abi::VcpuInfo& info = vcpu_info_of(*v);
+    if (!info.evtchn_upcall_pending || info.evtchn_upcall_mask || v->pv.event.address == 0) return;
+    if (!bounce_to_guest(*v, f, v->pv.event.address, true, false, 0))
+        crash_domain(*v, f, "the guest kernel stack cannot take an event upcall frame");
+}
 
 void pv_cpu_init() {
     // SYSCALL loads CS = STAR[47:32] and SS = +8; SYSRET would load
@@ -137,16 +148,23 @@ extern "C" void pv_handle_syscall(TrapFrame* frame) {
         // RCX/R11 in the frame (Xen's x86-64 PV convention).
         if (v->pv.syscall.address == 0) {
             deliver_exception(*v, f, vector::invalid_opcode, 0);
+            pv_return_to_guest(f);
             return;
         }
         if (!bounce_to_guest(*v, f, v->pv.syscall.address, v->pv.syscall.mask_events, false, 0))
             crash_domain(*v, f, "the guest kernel stack cannot take a system call frame");
-        return;
+    } else {
+        handle_hypercall(*v, f);
     }
-    handle_hypercall(*v, f);
+    pv_return_to_guest(f);
 }
 
 void pv_handle_guest_exception(TrapFrame& f) {
+    handle_guest_exception(f);
+    pv_return_to_guest(f);
+}
+
+void handle_guest_exception(TrapFrame& f) {
     Vcpu* vp = this_cpu().current;
     if (!vp) panic_on_exception(f);
     Vcpu& v = *vp;

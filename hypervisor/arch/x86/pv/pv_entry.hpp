@@ -24,5 +24,9 @@ void pv_cpu_init();
 void pv_set_hypercall_environment(const PvHypercallEnvironment& env);
 // Routed from the IDT dispatch for exceptions raised in ring 3.
 void pv_handle_guest_exception(TrapFrame& frame);
+// On every way back into the guest: deliver a pending event upcall (Xen's
+// 2-level semantics: upcall_pending set and upcall_mask clear → bounce to
+// the event callback with events masked).
+void pv_return_to_guest(TrapFrame& frame);
 
 } // namespace pv::x86
