@@ -25,9 +25,9 @@ namespace abi = pv::abi;
 // (tests call those on purpose). `slot` must be below 128.
 inline long call_slot(uint32_t slot, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
                       uint64_t a4 = 0, uint64_t a5 = 0) {
-    const uintptr_t target = reinterpret_cast<uintptr_t>(hypercall_page) +
-                             uintptr_t{slot % abi::k_hypercall_page_stubs} *
-                                 abi::k_hypercall_page_stub_size;
+    const uintptr_t target =
+        reinterpret_cast<uintptr_t>(hypercall_page) +
+        uintptr_t{slot % abi::k_hypercall_page_stubs} * abi::k_hypercall_page_stub_size;
     register uint64_t r10 asm("r10") = a4;
     register uint64_t r8 asm("r8") = a5;
     long result;

@@ -3,7 +3,8 @@
 namespace minios {
 
 void LineEditor::erase_chars(size_t count) {
-    for (size_t i = 0; i < count; ++i) echo_.write("\b \b");
+    for (size_t i = 0; i < count; ++i)
+        echo_.write("\b \b");
 }
 
 LineEditor::Event LineEditor::feed(char c) {
@@ -40,7 +41,7 @@ LineEditor::Event LineEditor::feed(char c) {
     default:
         break;
     }
-    if (c < 0x20 || c > 0x7e) return Event::none; // other controls, escape sequences, 8-bit
+    if (c < 0x20 || c > 0x7e) return Event::none;  // other controls, escape sequences, 8-bit
     if (length_ == k_capacity) return Event::none; // full: drop, like a bell
     buffer_[length_++] = c;
     echo_.write(pv::StringView(&c, 1));

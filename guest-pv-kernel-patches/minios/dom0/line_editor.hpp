@@ -29,8 +29,8 @@ private:
     pv::OutputSink& echo_;
     char buffer_[k_capacity];
     size_t length_ = 0;
-    bool finished_ = false;   // the last feed() completed a line
-    bool after_cr_ = false;   // swallow the LF of a CR LF pair
+    bool finished_ = false; // the last feed() completed a line
+    bool after_cr_ = false; // swallow the LF of a CR LF pair
 };
 
 } // namespace minios

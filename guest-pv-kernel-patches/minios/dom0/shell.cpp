@@ -10,15 +10,18 @@ constexpr char k_prompt[] = "dom0# ";
 
 pv::StringView trim(pv::StringView s) {
     size_t begin = 0, end = s.size();
-    while (begin < end && s[begin] == ' ') ++begin;
-    while (end > begin && s[end - 1] == ' ') --end;
+    while (begin < end && s[begin] == ' ')
+        ++begin;
+    while (end > begin && s[end - 1] == ' ')
+        --end;
     return s.substr(begin, end - begin);
 }
 
 // Strings the hypervisor filled need not be NUL-terminated.
 template <size_t N> pv::StringView bounded(const char (&text)[N]) {
     size_t n = 0;
-    while (n < N && text[n] != '\0') ++n;
+    while (n < N && text[n] != '\0')
+        ++n;
     return pv::StringView(text, n);
 }
 
@@ -31,7 +34,8 @@ pv::abi::CompileInfo compile_info;
 
 const Shell::Command Shell::k_commands[] = {
     {"help", "list the commands", &Shell::cmd_help},
-    {"info", "hypervisor version, capabilities and build; this domain and its module", &Shell::cmd_info},
+    {"info", "hypervisor version, capabilities and build; this domain and its module",
+     &Shell::cmd_info},
     {"user", "run a user-mode process (syscalls bounced to this kernel)", &Shell::cmd_user},
     {"poweroff", "shut down (sched_op shutdown, poweroff)", &Shell::cmd_poweroff},
     {"reboot", "restart (sched_op shutdown, reboot)", &Shell::cmd_reboot},
@@ -89,7 +93,8 @@ bool Shell::execute(pv::StringView line) {
 }
 
 bool Shell::cmd_help(pv::StringView) {
-    for (const Command& c : k_commands) println("  {:<10} {}", c.name, c.summary);
+    for (const Command& c : k_commands)
+        println("  {:<10} {}", c.name, c.summary);
     return true;
 }
 
@@ -133,9 +138,9 @@ bool Shell::cmd_info(pv::StringView) {
         println("features: {:#010x}", features.submap);
 
     const BootInfo& boot = kernel_.boot;
-    println("domain: {} pages ({} MiB){}{}, {} free for minios", boot.nr_pages(), boot.nr_pages() / 256,
-            boot.is_privileged() ? ", privileged" : "", boot.is_initial_domain() ? ", initial domain" : "",
-            kernel_.pages.free_pages());
+    println("domain: {} pages ({} MiB){}{}, {} free for minios", boot.nr_pages(),
+            boot.nr_pages() / 256, boot.is_privileged() ? ", privileged" : "",
+            boot.is_initial_domain() ? ", initial domain" : "", kernel_.pages.free_pages());
     print_module();
     return ok;
 }
@@ -163,7 +168,8 @@ void Shell::print_module() {
         return;
     }
     print("module: {} bytes at {:p}:", m.size, m.data);
-    for (size_t i = 0; i < m.size && i < 16; ++i) print(" {:02x}", m.data[i]);
+    for (size_t i = 0; i < m.size && i < 16; ++i)
+        print(" {:02x}", m.data[i]);
     println("");
 }
 
@@ -184,7 +190,7 @@ bool Shell::cmd_reboot(pv::StringView) {
 }
 
 bool Shell::cmd_user(pv::StringView) {
-    if (const long rc = kernel_.user.prepare(kernel_.boot, kernel_.pages); rc < 0) {
+    if (const long rc = kernel_.user.prepare(kernel_.boot, kernel_.pages, kernel_.pv_mmu); rc < 0) {
         println("user: error: user mode unavailable: {} ({})", kernel_.user.reason(), rc);
         return false;
     }

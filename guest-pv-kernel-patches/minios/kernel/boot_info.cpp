@@ -7,12 +7,13 @@ extern "C" char _image_end[]; // minios.ld
 namespace minios {
 namespace {
 
-constexpr uint64_t k_padding = 512 * 1024;         // guaranteed after the boot stack
+constexpr uint64_t k_padding = 512 * 1024;           // guaranteed after the boot stack
 constexpr uint64_t k_region_align = 4 * 1024 * 1024; // the region ends on this boundary
 
 pv::StringView bounded(const char* text, size_t capacity) {
     size_t n = 0;
-    while (n < capacity && text[n] != '\0') ++n;
+    while (n < capacity && text[n] != '\0')
+        ++n;
     return pv::StringView(text, n);
 }
 
@@ -49,10 +50,12 @@ const char* parse_boot_info(const abi::StartInfo* si, uint64_t entry_rsp, BootIn
 
     // Checked in the order the layout is built, so the first message names
     // the real problem.
-    if (si_va % k_page_size != 0 || si_va < out.image_end) return "start_info not page aligned after the image";
+    if (si_va % k_page_size != 0 || si_va < out.image_end)
+        return "start_info not page aligned after the image";
     if (!bounded(si->magic, sizeof si->magic).starts_with("xen-3.0-x86_64"))
         return "start_info magic is not xen-3.0-x86_64";
-    if (entry_rsp % k_page_size != 0 || entry_rsp <= si_va) return "boot stack top not page aligned after start_info";
+    if (entry_rsp % k_page_size != 0 || entry_rsp <= si_va)
+        return "boot stack top not page aligned after start_info";
     if (si->nr_pages == 0) return "nr_pages is 0";
 
     const uint64_t region_end = round_up(entry_rsp + k_padding, k_region_align);
@@ -63,7 +66,8 @@ const char* parse_boot_info(const abi::StartInfo* si, uint64_t entry_rsp, BootIn
 
     if (!out.is_mapped(si->mfn_list, si->nr_pages * sizeof(uint64_t)))
         return "p2m list (mfn_list) outside the bootstrap region";
-    if (si->mfn_list < out.image_end || si->mfn_list >= si_va) return "p2m list not between image and start_info";
+    if (si->mfn_list < out.image_end || si->mfn_list >= si_va)
+        return "p2m list not between image and start_info";
     out.p2m = reinterpret_cast<const uint64_t*>(si->mfn_list);
 
     if (si->pt_base % k_page_size != 0 || si->pt_base <= si_va || si->nr_pt_frames == 0 ||

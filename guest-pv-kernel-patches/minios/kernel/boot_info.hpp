@@ -32,10 +32,10 @@ constexpr uint64_t round_up(uint64_t value, uint64_t align) {
 
 struct BootInfo {
     const abi::StartInfo* start_info = nullptr;
-    uint64_t entry_rsp = 0;    // the hypervisor's boot stack top
-    uint64_t image_end = 0;    // end of our loaded image (page aligned)
-    uint64_t mapped_end = 0;   // end of the bootstrap mapping we may rely on
-    uint64_t first_free = 0;   // first page no bootstrap element uses
+    uint64_t entry_rsp = 0;        // the hypervisor's boot stack top
+    uint64_t image_end = 0;        // end of our loaded image (page aligned)
+    uint64_t mapped_end = 0;       // end of the bootstrap mapping we may rely on
+    uint64_t first_free = 0;       // first page no bootstrap element uses
     const uint64_t* p2m = nullptr; // mfn_list: pfn -> mfn
 
     bool is_initial_domain() const { return start_info->flags & abi::k_sif_initdomain; }

@@ -17,11 +17,13 @@ constexpr uint64_t k_rflags_if = 1u << 9;
 
 } // namespace
 
-long Events::map_shared_info(const BootInfo& boot) {
+long Events::map_shared_info(const BootInfo& boot, bool allowed) {
+    if (!allowed) return map_result_ = -static_cast<long>(abi::Errno::ENOSYS);
     const uint64_t va = reinterpret_cast<uintptr_t>(shared_info_slot);
     const uint64_t maddr = boot.start_info->shared_info;
     if (maddr % k_page_size != 0) return map_result_ = -static_cast<long>(abi::Errno::EINVAL);
-    map_result_ = hv::update_va_mapping(va, maddr | k_pte_flags, abi::k_uvmf_invlpg | abi::k_uvmf_local);
+    map_result_ =
+        hv::update_va_mapping(va, maddr | k_pte_flags, abi::k_uvmf_invlpg | abi::k_uvmf_local);
     if (map_result_ == 0) shared_info_ = reinterpret_cast<abi::SharedInfo*>(shared_info_slot);
     return map_result_;
 }
@@ -42,10 +44,13 @@ void Events::on_upcall(TrapFrame& frame) {
     while (selector != 0) {
         const unsigned word = static_cast<unsigned>(__builtin_ctzll(selector));
         selector &= selector - 1;
-        const uint64_t unmasked = ~__atomic_load_n(&shared_info_->evtchn_mask[word], __ATOMIC_RELAXED);
+        const uint64_t unmasked =
+            ~__atomic_load_n(&shared_info_->evtchn_mask[word], __ATOMIC_RELAXED);
         const uint64_t cleared =
-            __atomic_fetch_and(&shared_info_->evtchn_pending[word], ~unmasked, __ATOMIC_SEQ_CST) & unmasked;
-        for (uint64_t bits = cleared; bits != 0; bits &= bits - 1) ++ports_cleared_; // no libgcc popcount
+            __atomic_fetch_and(&shared_info_->evtchn_pending[word], ~unmasked, __ATOMIC_SEQ_CST) &
+            unmasked;
+        for (uint64_t bits = cleared; bits != 0; bits &= bits - 1)
+            ++ports_cleared_; // no libgcc popcount
     }
 }
 

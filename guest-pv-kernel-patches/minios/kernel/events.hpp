@@ -9,8 +9,8 @@
 #pragma once
 
 #include "arch/frame.hpp"
-#include "kernel/boot_info.hpp"
 #include "include/public/shared_info.hpp"
+#include "kernel/boot_info.hpp"
 
 #include <cstdint>
 
@@ -19,12 +19,15 @@ namespace minios {
 class Events {
 public:
     // Maps shared_info over a page reserved in the image. Returns the
-    // update_va_mapping result (0 on success).
-    long map_shared_info(const BootInfo& boot);
+    // update_va_mapping result (0 on success); -ENOSYS without trying when
+    // `allowed` is false.
+    long map_shared_info(const BootInfo& boot, bool allowed);
 
     // nullptr when map_shared_info() failed.
     abi::SharedInfo* shared_info() const { return shared_info_; }
-    abi::VcpuInfo* vcpu_info() const { return shared_info_ ? &shared_info_->vcpu_info[0] : nullptr; }
+    abi::VcpuInfo* vcpu_info() const {
+        return shared_info_ ? &shared_info_->vcpu_info[0] : nullptr;
+    }
     long map_result() const { return map_result_; }
 
     // The event callback: acknowledges whatever is pending. minios binds no

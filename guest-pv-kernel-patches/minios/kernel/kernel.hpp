@@ -24,6 +24,9 @@ struct Kernel {
     UserMode user;
     TrapHook trap_hook = nullptr;
     bool quiet = false; // "quiet" on the command line: no boot report
+    // "no-pv-mmu" on the command line: do not even try update_va_mapping or
+    // mmuext_op, and behave as on a hypervisor without them (-ENOSYS).
+    bool pv_mmu = true;
 };
 
 Kernel& kernel();

@@ -23,7 +23,9 @@ public:
 
     uint64_t free_pages() const { return (end_ - next_) / k_page_size + free_count_; }
     uint64_t total_pages() const { return total_; }
-    uint64_t pfn_of(const void* page) const { return boot_->pfn_of(reinterpret_cast<uintptr_t>(page)); }
+    uint64_t pfn_of(const void* page) const {
+        return boot_->pfn_of(reinterpret_cast<uintptr_t>(page));
+    }
     uint64_t mfn_of(const void* page) const { return boot_->mfn_of(pfn_of(page)); }
 
 private:

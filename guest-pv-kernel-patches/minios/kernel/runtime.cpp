@@ -23,7 +23,8 @@ void* memmove(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     auto* s = static_cast<const unsigned char*>(src);
     if (d <= s || d >= s + n) return memcpy(dst, src, n);
-    for (size_t i = n; i > 0; --i) d[i - 1] = s[i - 1];
+    for (size_t i = n; i > 0; --i)
+        d[i - 1] = s[i - 1];
     return dst;
 }
 
@@ -37,12 +38,14 @@ int memcmp(const void* a, const void* b, size_t n) {
 
 size_t strlen(const char* s) {
     size_t n = 0;
-    while (s[n]) ++n;
+    while (s[n])
+        ++n;
     return n;
 }
 
 [[noreturn]] void __cxa_pure_virtual() {
-    for (;;) asm volatile("ud2");
+    for (;;)
+        asm volatile("ud2");
 }
 
 } // extern "C"

@@ -17,25 +17,44 @@ abi::TrapInfo trap_table[k_max_traps + 1]; // +1: the terminating zero entry
 
 constexpr const char* vector_name(uint64_t vector) {
     switch (vector) {
-    case 0: return "#DE divide error";
-    case 1: return "#DB debug";
-    case 3: return "#BP breakpoint";
-    case 4: return "#OF overflow";
-    case 5: return "#BR bound range";
-    case 6: return "#UD invalid opcode";
-    case 7: return "#NM device not available";
-    case 10: return "#TS invalid TSS";
-    case 11: return "#NP segment not present";
-    case 12: return "#SS stack fault";
-    case 13: return "#GP general protection";
-    case 14: return "#PF page fault";
-    case 16: return "#MF x87 error";
-    case 17: return "#AC alignment check";
-    case 18: return "#MC machine check";
-    case 19: return "#XM SIMD error";
-    case MINIOS_VECTOR_EVENT: return "event upcall";
-    case MINIOS_VECTOR_SYSCALL: return "syscall";
-    default: return "unknown";
+    case 0:
+        return "#DE divide error";
+    case 1:
+        return "#DB debug";
+    case 3:
+        return "#BP breakpoint";
+    case 4:
+        return "#OF overflow";
+    case 5:
+        return "#BR bound range";
+    case 6:
+        return "#UD invalid opcode";
+    case 7:
+        return "#NM device not available";
+    case 10:
+        return "#TS invalid TSS";
+    case 11:
+        return "#NP segment not present";
+    case 12:
+        return "#SS stack fault";
+    case 13:
+        return "#GP general protection";
+    case 14:
+        return "#PF page fault";
+    case 16:
+        return "#MF x87 error";
+    case 17:
+        return "#AC alignment check";
+    case 18:
+        return "#MC machine check";
+    case 19:
+        return "#XM SIMD error";
+    case MINIOS_VECTOR_EVENT:
+        return "event upcall";
+    case MINIOS_VECTOR_SYSCALL:
+        return "syscall";
+    default:
+        return "unknown";
     }
 }
 
@@ -43,7 +62,8 @@ constexpr const char* vector_name(uint64_t vector) {
 
 long install_traps(const char*& what) {
     size_t n = 0;
-    for (const TrapStub* stub = minios_trap_stubs; stub->entry != nullptr && n < k_max_traps; ++stub, ++n) {
+    for (const TrapStub* stub = minios_trap_stubs; stub->entry != nullptr && n < k_max_traps;
+         ++stub, ++n) {
         abi::TrapInfo& t = trap_table[n];
         t.vector = static_cast<uint8_t>(stub->vector);
         // int3 and into may come from user mode too (DPL 3); every handler
@@ -74,8 +94,8 @@ long install_traps(const char*& what) {
 }
 
 void print_trap_frame(const TrapFrame& f, const Events& events) {
-    println("minios: {} (vector {}) error code {:#x} in guest {} mode", vector_name(f.vector), f.vector,
-            f.error_code, f.from_user_mode() ? "user" : "kernel");
+    println("minios: {} (vector {}) error code {:#x} in guest {} mode", vector_name(f.vector),
+            f.vector, f.error_code, f.from_user_mode() ? "user" : "kernel");
     println("  rip {:#018x} cs {:#06x} (saved event mask {}) rflags {:#x}", f.rip, f.selector(),
             f.saved_event_mask(), f.rflags);
     println("  rsp {:#018x} ss {:#06x}", f.rsp, f.ss);
@@ -96,7 +116,8 @@ void print_trap_frame(const TrapFrame& f, const Events& events) {
     const long rc = hv::shutdown(abi::ShutdownReason::crash);
     println("minios: sched_op(shutdown, crash) returned {}; spinning", rc);
     console().flush();
-    for (;;) hv::sched_op(abi::SchedOp::yield);
+    for (;;)
+        hv::sched_op(abi::SchedOp::yield);
 }
 
 // Called by arch/entry.S for every exception and for the event and syscall
@@ -114,6 +135,7 @@ extern "C" uint64_t minios_trap(TrapFrame* frame) {
         break;
     }
     if (k.trap_hook != nullptr && k.trap_hook(*frame)) return 0;
+    k.user.on_exception(*frame); // returns only when no process was running
     println("minios: unhandled exception, crashing the domain");
     print_trap_frame(*frame, k.events);
     crash_domain();
@@ -124,8 +146,8 @@ extern "C" uint64_t minios_trap(TrapFrame* frame) {
 extern "C" [[noreturn]] void minios_failsafe(FailsafeFrame* f) {
     println("minios: failsafe callback: the hypervisor could not restore segments");
     println("  ds {:#x} es {:#x} fs {:#x} gs {:#x}", f->ds, f->es, f->fs, f->gs);
-    println("  rip {:#018x} cs {:#06x} rflags {:#x} rsp {:#018x} ss {:#06x}", f->rip, f->cs & 0xffff,
-            f->rflags, f->rsp, f->ss);
+    println("  rip {:#018x} cs {:#06x} rflags {:#x} rsp {:#018x} ss {:#06x}", f->rip,
+            f->cs & 0xffff, f->rflags, f->rsp, f->ss);
     crash_domain();
 }
 

@@ -16,11 +16,14 @@ long errno_result(abi::Errno e) {
 
 } // namespace
 
-long UserMode::prepare(const BootInfo& boot, PageAllocator& pages) {
+long UserMode::prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu) {
     if (prepared_) return prepare_result_;
     prepared_ = true;
     boot_ = &boot;
-    pages_ = &pages;
+    if (!pv_mmu) {
+        reason_ = "mmuext_op(new_user_baseptr) not attempted (no-pv-mmu)";
+        return prepare_result_ = errno_result(abi::Errno::ENOSYS);
+    }
 
     // The bootstrap L4 is the first page-table frame (pt_base).
     const uint64_t l4_mfn = boot.mfn_of(boot.pfn_of(boot.start_info->pt_base));
@@ -43,7 +46,8 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages) {
         reason_ = "no pages for the process stacks";
         return prepare_result_ = errno_result(abi::Errno::ENOMEM);
     }
-    const uint64_t kernel_top = reinterpret_cast<uintptr_t>(kernel_stack) + k_kernel_stack_pages * k_page_size;
+    const uint64_t kernel_top =
+        reinterpret_cast<uintptr_t>(kernel_stack) + k_kernel_stack_pages * k_page_size;
     rc = hv::stack_switch(abi::k_flat_kernel_ss, kernel_top);
     if (rc < 0) {
         reason_ = "stack_switch failed";
@@ -54,7 +58,8 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages) {
 }
 
 long UserMode::run(void (*entry)(uint64_t), uint64_t arg, uint64_t& exit_code) {
-    if (!prepared_ || prepare_result_ < 0) return prepared_ ? prepare_result_ : errno_result(abi::Errno::EAGAIN);
+    if (!prepared_ || prepare_result_ < 0)
+        return prepared_ ? prepare_result_ : errno_result(abi::Errno::EAGAIN);
     if (running_) return errno_result(abi::Errno::EBUSY);
     __builtin_memset(user_stack_, 0, k_page_size);
     running_ = true;
@@ -77,6 +82,13 @@ void UserMode::on_syscall(TrapFrame& frame) {
         return;
     }
     frame.rax = static_cast<uint64_t>(errno_result(abi::Errno::ENOSYS));
+}
+
+bool UserMode::on_exception(const TrapFrame& frame) {
+    if (!running_ || !frame.from_user_mode()) return false;
+    println("user: process killed by exception {} (error code {:#x}) at rip {:#x}", frame.vector,
+            frame.error_code, frame.rip);
+    user_exit(&saved_, k_killed_by_exception + frame.vector);
 }
 
 long UserMode::sys_write(uint64_t fd, uint64_t buffer, uint64_t length) {

@@ -29,7 +29,8 @@ class UserMode {
 public:
     // Sets up what user mode needs (once). Returns 0, or the negative result
     // of the hypercall that failed; reason() then says which.
-    long prepare(const BootInfo& boot, PageAllocator& pages);
+    // With `pv_mmu` false it fails with -ENOSYS without asking.
+    long prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu = true);
     const char* reason() const { return reason_; }
 
     // Runs entry(arg) in user mode on a fresh user stack until it exits.
@@ -41,13 +42,18 @@ public:
     // for exit; otherwise leaves the result in frame.rax.
     void on_syscall(TrapFrame& frame);
 
+    // An exception in user mode ends the process (its exit code is
+    // k_killed_by_exception + vector) instead of the domain. Returns false
+    // if no process is running.
+    bool on_exception(const TrapFrame& frame);
+    static constexpr uint64_t k_killed_by_exception = 0x80;
+
     uint64_t syscalls() const { return syscalls_; }
 
 private:
     long sys_write(uint64_t fd, uint64_t buffer, uint64_t length);
 
     const BootInfo* boot_ = nullptr;
-    PageAllocator* pages_ = nullptr;
     bool prepared_ = false;
     long prepare_result_ = 0;
     const char* reason_ = "not prepared";
@@ -64,6 +70,8 @@ void hello(uint64_t code);
 // Exercises the syscall ABI (results, register preservation, bad
 // arguments); exits with `code` if every check held, else 0xbad.
 void selftest(uint64_t code);
+// Executes ud2 in user mode (the kernel should end the process).
+void crash(uint64_t unused);
 } // namespace programs
 
 } // namespace minios

@@ -15,13 +15,17 @@ namespace {
 
 [[gnu::always_inline]] inline long syscall3(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3) {
     long result;
-    asm volatile("syscall" : "=a"(result) : "a"(nr), "D"(a1), "S"(a2), "d"(a3) : "rcx", "r11", "memory");
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+                 : "rcx", "r11", "memory");
     return result;
 }
 
 [[gnu::always_inline]] inline size_t length_of(const char* s) {
     size_t n = 0;
-    while (s[n] != '\0') ++n;
+    while (s[n] != '\0')
+        ++n;
     return n;
 }
 
@@ -32,7 +36,8 @@ namespace {
 
 [[gnu::always_inline, noreturn]] inline void exit(uint64_t code) {
     syscall3(static_cast<uint64_t>(sys::Number::exit), code, 0, 0);
-    for (;;) asm volatile("ud2"); // exit returned: let the kernel see a #UD
+    for (;;)
+        asm volatile("ud2"); // exit returned: let the kernel see a #UD
 }
 
 // Registers after an unknown syscall, stored RIP-relative so that no
@@ -72,10 +77,11 @@ USER_CODE bool registers_survive_syscall() {
                    [o6] "=m"(observed[6]), [o7] "=m"(observed[7]), [o8] "=m"(observed[8]),
                    [o9] "=m"(observed[9])
                  :
-                 : "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
-                   "r13", "r14", "memory");
+                 : "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
+                   "r14", "memory");
     bool ok = true;
-    for (size_t i = 0; i < 10; ++i) ok = ok && observed[i] == k_expected[i];
+    for (size_t i = 0; i < 10; ++i)
+        ok = ok && observed[i] == k_expected[i];
     return ok;
 }
 
@@ -97,8 +103,8 @@ USER_CODE void selftest(uint64_t code) {
         write("user: FAIL write from an unmapped buffer did not give -EFAULT\n");
         ok = false;
     }
-    if (syscall3(static_cast<uint64_t>(sys::Number::write), 7, reinterpret_cast<uintptr_t>(greeting), 1) !=
-        -9 /* EBADF */) {
+    if (syscall3(static_cast<uint64_t>(sys::Number::write), 7,
+                 reinterpret_cast<uintptr_t>(greeting), 1) != -9 /* EBADF */) {
         write("user: FAIL write to fd 7 did not give -EBADF\n");
         ok = false;
     }
@@ -111,6 +117,12 @@ USER_CODE void selftest(uint64_t code) {
         ok = false;
     }
     exit(ok ? code : 0xbad);
+}
+
+USER_CODE void crash(uint64_t) {
+    write("user: about to execute ud2\n");
+    asm volatile("ud2");
+    exit(0);
 }
 
 } // namespace minios::programs

@@ -31,27 +31,28 @@ bool on_trap(TrapFrame& frame) {
 // Emits: record the expected rip (label 1 for a fault, the instruction
 // itself; label 2 for a trap, the one after it), the resume address (label
 // 2) and rsp; then `before`, the provoking `instruction`, label 2, `after`.
-#define PROVOKE(vector_, rip_at, before, instruction, after, ...)                                   \
-    do {                                                                                            \
-        expected = Expectation{};                                                                   \
-        expected.vector = (vector_);                                                                \
-        asm volatile("leaq " rip_at "(%%rip), %%rax\n\t"                                            \
-                     "movq %%rax, %[rip]\n\t"                                                       \
-                     "leaq 2f(%%rip), %%rax\n\t"                                                    \
-                     "movq %%rax, %[resume]\n\t"                                                    \
-                     "movq %%rsp, %[rsp]\n\t" before "\n"                                           \
-                     "1:\t" instruction "\n"                                                        \
-                     "2:\t" after "\n"                                                              \
-                     : [rip] "=m"(expected.rip), [resume] "=m"(expected.resume),                    \
-                       [rsp] "=m"(expected.rsp) __VA_OPT__(, ) __VA_ARGS__                          \
-                     :                                                                              \
-                     : "rax", "rcx", "rdx", "r11", "memory");                                       \
+#define PROVOKE(vector_, rip_at, before, instruction, after, ...)                                  \
+    do {                                                                                           \
+        expected = Expectation{};                                                                  \
+        expected.vector = (vector_);                                                               \
+        asm volatile("leaq " rip_at "(%%rip), %%rax\n\t"                                           \
+                     "movq %%rax, %[rip]\n\t"                                                      \
+                     "leaq 2f(%%rip), %%rax\n\t"                                                   \
+                     "movq %%rax, %[resume]\n\t"                                                   \
+                     "movq %%rsp, %[rsp]\n\t" before "\n"                                          \
+                     "1:\t" instruction "\n"                                                       \
+                     "2:\t" after "\n"                                                             \
+                     : [rip] "=m"(expected.rip), [resume] "=m"(expected.resume),                   \
+                       [rsp] "=m"(expected.rsp)__VA_OPT__(, ) __VA_ARGS__                          \
+                     :                                                                             \
+                     : "rax", "rcx", "rdx", "r11", "memory");                                      \
     } while (0)
 
 // Common checks on the frame of the trap just provoked from kernel mode.
 void check_frame(Checker& c, const char* name, uint64_t error_code) {
     char label[80];
-    if (!c.check(expected.hit, pv::StringView(label, pv::format(label, sizeof label, "{} delivered", name)),
+    if (!c.check(expected.hit,
+                 pv::StringView(label, pv::format(label, sizeof label, "{} delivered", name)),
                  "the handler did not see the expected vector/rip"))
         return;
     const TrapFrame& f = expected.seen;
@@ -60,24 +61,25 @@ void check_frame(Checker& c, const char* name, uint64_t error_code) {
     pv::format(label, sizeof label, "{} cs is the flat code selector, RPL 0 (kernel)", name);
     c.check(f.selector() == (abi::k_flat_kernel_cs & ~3), label, "cs {:#x}", f.cs);
     pv::format(label, sizeof label, "{} saved event mask 1 and rflags.IF 0", name);
-    c.check(f.saved_event_mask() == 1 && (f.rflags & k_rflags_if) == 0, label, "cs {:#x} rflags {:#x}", f.cs,
-            f.rflags);
+    c.check(f.saved_event_mask() == 1 && (f.rflags & k_rflags_if) == 0, label,
+            "cs {:#x} rflags {:#x}", f.cs, f.rflags);
     pv::format(label, sizeof label, "{} rsp and ss of the interrupted context", name);
-    c.check(f.rsp == expected.rsp && (f.ss & 0xffff) == abi::k_flat_kernel_ss, label, "rsp {:#x} (expected {:#x}) ss {:#x}",
-            f.rsp, expected.rsp, f.ss);
+    c.check(f.rsp == expected.rsp && (f.ss & 0xffff) == abi::k_flat_kernel_ss, label,
+            "rsp {:#x} (expected {:#x}) ss {:#x}", f.rsp, expected.rsp, f.ss);
 }
 
 void test_invalid_opcode(Checker& c) {
     uint64_t rcx_after = 0, r11_after = 0;
-    PROVOKE(6, "1f", "movabsq $0x1c1c1c1c1c1c1c1c, %%rcx\n\tmovabsq $0x1111111111111111, %%r11", "ud2",
-            "movq %%rcx, %[rcx_after]\n\tmovq %%r11, %[r11_after]", [rcx_after] "=m"(rcx_after),
-            [r11_after] "=m"(r11_after));
+    PROVOKE(6, "1f", "movabsq $0x1c1c1c1c1c1c1c1c, %%rcx\n\tmovabsq $0x1111111111111111, %%r11",
+            "ud2", "movq %%rcx, %[rcx_after]\n\tmovq %%r11, %[r11_after]",
+            [rcx_after] "=m"(rcx_after), [r11_after] "=m"(r11_after));
     check_frame(c, "#UD", 0);
     c.check(expected.seen.rcx == 0x1c1c1c1c1c1c1c1c && expected.seen.r11 == 0x1111111111111111,
-            "#UD frame carries the interrupted rcx and r11", "rcx {:#x} r11 {:#x}", expected.seen.rcx,
-            expected.seen.r11);
+            "#UD frame carries the interrupted rcx and r11", "rcx {:#x} r11 {:#x}",
+            expected.seen.rcx, expected.seen.r11);
     c.check(rcx_after == 0x1c1c1c1c1c1c1c1c && r11_after == 0x1111111111111111,
-            "rcx and r11 survive the trap and the iret hypercall", "rcx {:#x} r11 {:#x}", rcx_after, r11_after);
+            "rcx and r11 survive the trap and the iret hypercall", "rcx {:#x} r11 {:#x}", rcx_after,
+            r11_after);
 }
 
 void test_divide_error(Checker& c) {
@@ -101,7 +103,8 @@ void test_page_fault(Checker& c, const Events& events) {
     // guest kernel mode without the user bit although the CPU was in ring 3.
     check_frame(c, "#PF (read of an unmapped page)", 0);
     if (const abi::VcpuInfo* v = events.vcpu_info())
-        c.check(v->arch.cr2 == 0x1000, "#PF address in vcpu_info.arch.cr2", "cr2 {:#x}", v->arch.cr2);
+        c.check(v->arch.cr2 == 0x1000, "#PF address in vcpu_info.arch.cr2", "cr2 {:#x}",
+                v->arch.cr2);
     else
         c.skip("#PF address in vcpu_info.arch.cr2", "shared_info not mapped");
 }
