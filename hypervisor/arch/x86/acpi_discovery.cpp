@@ -16,7 +16,8 @@ Result<acpi::Rsdp> find_rsdp(const BootInfo& boot, PhysReader& mem) {
     if (boot.rsdp_length != 0) {
         auto rsdp = acpi::parse_rsdp(boot.rsdp, boot.rsdp_length, &reason);
         if (rsdp) {
-            log_info("acpi: RSDP revision {} ('{}') from the boot loader", rsdp->revision, rsdp->oem_id);
+            log_info("acpi: RSDP revision {} ('{}') from the boot loader", rsdp->revision,
+                     rsdp->oem_id);
             return rsdp;
         }
         log_warning("acpi: the boot loader's RSDP is unusable: {}", reason);
@@ -55,8 +56,8 @@ bool DirectMapReader::read(uint64_t phys, void* dst, size_t len) {
     return true;
 }
 
-Status discover_madt(const BootInfo& boot, HypervisorPageTables& page_tables, FrameAllocator& frames,
-                     acpi::MadtInfo& out) {
+Status discover_madt(const BootInfo& boot, HypervisorPageTables& page_tables,
+                     FrameAllocator& frames, acpi::MadtInfo& out) {
     DirectMapReader mem(boot, page_tables);
     auto rsdp = find_rsdp(boot, mem);
     if (!rsdp) {
@@ -76,20 +77,23 @@ Status discover_madt(const BootInfo& boot, HypervisorPageTables& page_tables, Fr
     if (!mfn) return mfn.status();
     auto* buffer = static_cast<uint8_t*>(phys_to_virt(*mfn * k_page));
     Status status = acpi::load_table(mem, *where, "APIC", buffer, pages * k_page).status();
-    if (status) status = acpi::parse_madt(buffer, where->length, out, &reason);
-    else reason = "cannot copy the table";
+    if (status)
+        status = acpi::parse_madt(buffer, where->length, out, &reason);
+    else
+        reason = "cannot copy the table";
     (void)frames.free_contiguous(*mfn, pages);
     if (!status) {
         log_warning("acpi: MADT at {:#x} is malformed: {}", where->phys, reason ? reason : "?");
         return status;
     }
 
-    log_info("acpi: MADT at {:#x} (via {}): {} CPUs ({} enabled), {} I/O APICs, local APIC at {:#x}",
-             where->phys, where->via_xsdt ? "XSDT" : "RSDT", out.cpu_count, out.enabled_cpu_count(),
-             out.ioapic_count, out.lapic_address);
+    log_info(
+        "acpi: MADT at {:#x} (via {}): {} CPUs ({} enabled), {} I/O APICs, local APIC at {:#x}",
+        where->phys, where->via_xsdt ? "XSDT" : "RSDT", out.cpu_count, out.enabled_cpu_count(),
+        out.ioapic_count, out.lapic_address);
     for (size_t i = 0; i < out.ioapic_count; ++i)
-        log_debug("acpi: I/O APIC {} at {:#x}, GSIs from {}", out.ioapics[i].id, out.ioapics[i].address,
-                  out.ioapics[i].gsi_base);
+        log_debug("acpi: I/O APIC {} at {:#x}, GSIs from {}", out.ioapics[i].id,
+                  out.ioapics[i].address, out.ioapics[i].gsi_base);
     if (out.truncated) log_warning("acpi: MADT lists more than we keep; the rest is ignored");
     return Status::ok();
 }

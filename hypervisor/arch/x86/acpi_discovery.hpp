@@ -33,7 +33,7 @@ private:
 // frames borrowed from `frames` for the parse. ENOENT when the machine has
 // no RSDP or no MADT; other errors as core/acpi. On error the caller runs
 // on the boot CPU alone.
-Status discover_madt(const BootInfo& boot, HypervisorPageTables& page_tables, FrameAllocator& frames,
-                     acpi::MadtInfo& out);
+Status discover_madt(const BootInfo& boot, HypervisorPageTables& page_tables,
+                     FrameAllocator& frames, acpi::MadtInfo& out);
 
 } // namespace pv::x86

@@ -56,7 +56,9 @@ Status LocalApic::init(bool has_x2apic, HypervisorPageTables& page_tables) {
     return Status::ok();
 }
 
-void LocalApic::init_this_cpu() { enable_this_cpu(false); }
+void LocalApic::init_this_cpu() {
+    enable_this_cpu(false);
+}
 
 void LocalApic::enable_this_cpu(bool boot_cpu) {
     uint64_t base = rdmsr(msr::apic_base);
@@ -98,7 +100,8 @@ void LocalApic::enable_this_cpu(bool boot_cpu) {
     // until EOIed; each EOI retires the highest one (§12.8.4, §12.8.5).
     for (uint32_t round = 0; round < 256; ++round) {
         bool in_service = false;
-        for (uint32_t i = 0; i < k_isr_registers; ++i) in_service |= read(apic_reg::isr0 + 0x10 * i) != 0;
+        for (uint32_t i = 0; i < k_isr_registers; ++i)
+            in_service |= read(apic_reg::isr0 + 0x10 * i) != 0;
         if (!in_service) break;
         eoi();
     }
@@ -152,9 +155,13 @@ void LocalApic::send_fixed(uint32_t apic_id, uint8_t v) {
     write_icr(apic_id, k_icr_fixed | k_icr_assert | v);
 }
 
-void LocalApic::send_nmi(uint32_t apic_id) { write_icr(apic_id, k_icr_nmi | k_icr_assert); }
+void LocalApic::send_nmi(uint32_t apic_id) {
+    write_icr(apic_id, k_icr_nmi | k_icr_assert);
+}
 
-void LocalApic::send_nmi_to_others() { write_icr(0, k_icr_nmi | k_icr_assert | k_icr_all_but_self); }
+void LocalApic::send_nmi_to_others() {
+    write_icr(0, k_icr_nmi | k_icr_assert | k_icr_all_but_self);
+}
 
 // INIT and Start-Up, for the MP initialisation sequence (SDM Vol. 3 §10.4.4):
 // edge triggered, level assert, waiting until each is on its way.

@@ -24,13 +24,16 @@ constexpr uint64_t k_startup_delay_us = 200;
 // under emulation a virtual CPU may wait for a host thread.
 constexpr uint64_t k_ap_alive_timeout_ns = 1'000'000'000;
 constexpr uint64_t k_ap_online_timeout_ns = 1'000'000'000;
-constexpr uint64_t k_efer_sce = 1ull << 0; // SYSCALL enable: whoever sets it on the boot CPU
+// EFER.SCE (SYSCALL enable): copied too, should the boot CPU have it by then.
+constexpr uint64_t k_efer_sce = 1ull << 0;
 
 // The one started Smp, for the C++ entry from assembly, the IPI handler
 // and the panic hook, which have no other way to find it. Set once by start().
 Smp* started_smp = nullptr;
 
-ApState load_state(const ApState& s) { return __atomic_load_n(&s, __ATOMIC_ACQUIRE); }
+ApState load_state(const ApState& s) {
+    return __atomic_load_n(&s, __ATOMIC_ACQUIRE);
+}
 
 } // namespace
 
@@ -42,8 +45,8 @@ bool Smp::is_online(uint32_t cpu) const {
 // `from` at the timeout.
 ApState Smp::wait_while(const ApState& state, ApState from, uint64_t timeout_ns) const {
     const uint64_t deadline = setup_.clock->tsc_at(setup_.clock->now_ns() + timeout_ns);
-    ApState now;
-    while ((now = load_state(state)) == from && rdtsc_ordered() < deadline) cpu_relax();
+    while (load_state(state) == from && rdtsc_ordered() < deadline)
+        cpu_relax();
     return load_state(state);
 }
 
@@ -53,14 +56,16 @@ Status Smp::prepare_trampoline() {
     DirectMapReader mem(*setup_.boot, *setup_.page_tables);
     uint64_t ebda = acpi::ebda_address(mem);
     PhysRange avoid = ebda ? PhysRange{ebda & ~(k_page - 1), k_trampoline_limit} : PhysRange{0, 0};
-    trampoline_phys_ = TRY(find_trampoline_page(setup_.boot->memory, setup_.boot->memory_count, avoid));
+    trampoline_phys_ =
+        TRY(find_trampoline_page(setup_.boot->memory, setup_.boot->memory_count, avoid));
     TRY(setup_.page_tables->map_direct(trampoline_phys_, k_page));
 
     const uint64_t size = static_cast<uint64_t>(smp_trampoline_end - smp_trampoline_start);
     if (size > k_page) return Errno::ENOSPC;
     auto* copy = static_cast<char*>(phys_to_virt(trampoline_phys_));
     __builtin_memcpy(copy, smp_trampoline_start, size);
-    auto* efer_bits = reinterpret_cast<uint32_t*>(copy + (smp_trampoline_efer - smp_trampoline_start));
+    auto* efer_bits =
+        reinterpret_cast<uint32_t*>(copy + (smp_trampoline_efer - smp_trampoline_start));
     *efer_bits = static_cast<uint32_t>(boot_efer_ & efer::nxe);
     trampoline_start_info_ =
         reinterpret_cast<uint64_t*>(copy + (smp_trampoline_start_info - smp_trampoline_start));
@@ -74,9 +79,11 @@ bool Smp::allocate_cpu_state(PerCpu& cpu) {
         return mfn ? reinterpret_cast<uint64_t>(phys_to_virt((*mfn + bytes / k_page) * k_page)) : 0;
     };
     cpu.stack_top = stack(PV_CPU_STACK_SIZE);
-    for (unsigned slot = 1; slot <= ist::count; ++slot) cpu.ist_top[slot] = stack(PV_IST_STACK_SIZE);
+    for (unsigned slot = 1; slot <= ist::count; ++slot)
+        cpu.ist_top[slot] = stack(PV_IST_STACK_SIZE);
     bool ok = cpu.stack_top != 0;
-    for (unsigned slot = 1; slot <= ist::count; ++slot) ok = ok && cpu.ist_top[slot] != 0;
+    for (unsigned slot = 1; slot <= ist::count; ++slot)
+        ok = ok && cpu.ist_top[slot] != 0;
     return ok && allocate_cpu_gdt(cpu, *setup_.page_tables, *setup_.frames).is_ok();
 }
 
@@ -86,7 +93,8 @@ Smp::ApResult Smp::start_ap(uint32_t apic_id, uint32_t index) {
     cpu.index = index;
     cpu.apic_id = apic_id;
     cpu.online = false;
-    if (!allocate_cpu_state(cpu)) return ApResult::no_memory; // a few frames leak; we are out anyway
+    if (!allocate_cpu_state(cpu))
+        return ApResult::no_memory; // a few frames leak; we are out anyway
 
     // A fresh ApStart per attempt: a late AP of an earlier attempt keeps
     // its own stack and finds its own ApStart abandoned.
@@ -114,8 +122,8 @@ Smp::ApResult Smp::start_ap(uint32_t apic_id, uint32_t index) {
 
     if (wait_while(ap.state, ApState::starting, k_ap_alive_timeout_ns) == ApState::starting) {
         ApState expected = ApState::starting;
-        if (__atomic_compare_exchange_n(&ap.state, &expected, ApState::abandoned, false, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE))
+        if (__atomic_compare_exchange_n(&ap.state, &expected, ApState::abandoned, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             return ApResult::no_answer;
         // It arrived just now after all.
     }
@@ -141,7 +149,8 @@ Status Smp::start(const SmpSetup& setup) {
     __atomic_store_n(&boot_cpu.online, true, __ATOMIC_RELEASE);
     online_count_ = 1;
     started_smp = this;
-    set_interrupt_handler(vector::call_function_ipi, [](TrapFrame&) { started_smp->handle_call_ipi(); });
+    set_interrupt_handler(vector::call_function_ipi,
+                          [](TrapFrame&) { started_smp->handle_call_ipi(); });
     log_info("cpu 0: APIC ID {} online", boot_cpu.apic_id);
 
     const acpi::MadtInfo* madt = setup_.madt;
@@ -153,7 +162,8 @@ Status Smp::start(const SmpSetup& setup) {
         boot_cpu_listed |= madt->cpus[i].apic_id == boot_cpu.apic_id;
     }
     if (!boot_cpu_listed) {
-        if (madt) log_warning("smp: the boot CPU (APIC ID {}) is not in the MADT", boot_cpu.apic_id);
+        if (madt)
+            log_warning("smp: the boot CPU (APIC ID {}) is not in the MADT", boot_cpu.apic_id);
         ++possible_count_;
     }
 
@@ -196,7 +206,8 @@ Status Smp::start(const SmpSetup& setup) {
             break;
         case ApResult::stuck:
             // It runs our code but never finished: its slot stays taken.
-            log_warning("smp: APIC ID {} started but did not finish its setup; skipped", entry.apic_id);
+            log_warning("smp: APIC ID {} started but did not finish its setup; skipped",
+                        entry.apic_id);
             ++next_index;
             break;
         case ApResult::no_memory:
@@ -226,7 +237,8 @@ void Smp::ap_main(ApStart& start) {
 
     __atomic_store_n(&cpu.online, true, __ATOMIC_RELEASE);
     __atomic_store_n(&start.state, ApState::online, __ATOMIC_RELEASE);
-    for (;;) enable_interrupts_and_halt();
+    for (;;)
+        enable_interrupts_and_halt();
 }
 
 void smp_stop_other_cpus() {
@@ -245,8 +257,8 @@ extern "C" [[noreturn]] void smp_ap_start(pv::x86::ApStart* start) {
     using pv::x86::ApState;
     // Claim the start unless the boot CPU has given up on us.
     ApState expected = ApState::starting;
-    if (!__atomic_compare_exchange_n(&start->state, &expected, ApState::alive, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
+    if (!__atomic_compare_exchange_n(&start->state, &expected, ApState::alive, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         pv::x86::halt_forever();
     start->smp->ap_main(*start);
 }

@@ -34,13 +34,13 @@ inline constexpr uint32_t k_all_other_cpus = ~0u;
 struct SmpSetup {
     const acpi::MadtInfo* madt = nullptr; // nullptr: no MADT, the boot CPU runs alone
     const BootInfo* boot = nullptr;
-    LocalApic* apic = nullptr;            // already initialised on the boot CPU
+    LocalApic* apic = nullptr; // already initialised on the boot CPU
     HypervisorPageTables* page_tables = nullptr;
     FrameAllocator* frames = nullptr;
-    const SystemClock* clock = nullptr;   // ready: start() waits with it
-    PerCpu* cpus = nullptr;               // cpus[0] is the boot CPU, its tables loaded
-    uint32_t cpu_slots = 0;               // entries in cpus
-    uint32_t max_cpus = 0;                // maxcpus=: 0 = all
+    const SystemClock* clock = nullptr; // ready: start() waits with it
+    PerCpu* cpus = nullptr;             // cpus[0] is the boot CPU, its tables loaded
+    uint32_t cpu_slots = 0;             // entries in cpus
+    uint32_t max_cpus = 0;              // maxcpus=: 0 = all
 };
 
 class Smp {
@@ -93,9 +93,9 @@ private:
     uint64_t* trampoline_start_info_ = nullptr; // the copy's start pointer, direct-mapped
     // What the APs copy from the boot CPU (SDM Vol. 3 §10.4.4: the same mode everywhere).
     uint64_t boot_cr0_ = 0, boot_cr4_ = 0, boot_efer_ = 0;
-    uint32_t online_count_ = 0;   // atomic
+    uint32_t online_count_ = 0; // atomic
     uint32_t possible_count_ = 0;
-    uint32_t attempts_ = 0;       // ApStart entries used
+    uint32_t attempts_ = 0; // ApStart entries used
     ApStart ap_starts_[acpi::MadtInfo::k_max_cpus] = {};
 
     // One cross-call at a time: call_lock_ is held by the caller from

@@ -16,7 +16,8 @@ constexpr uint64_t k_call_timeout_ns = 2'000'000'000;
 // No libgcc in the image, so no __popcountdi2: clear the lowest bit until none is left.
 uint32_t count_bits(uint64_t mask) {
     uint32_t n = 0;
-    for (; mask != 0; mask &= mask - 1) ++n;
+    for (; mask != 0; mask &= mask - 1)
+        ++n;
     return n;
 }
 
@@ -83,7 +84,8 @@ Status Smp::call_function(uint32_t cpu, CrossCallFunction fn, void* arg, bool wa
     __atomic_store_n(&call_running_, wait ? count_bits(targets) : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&call_pending_, targets, __ATOMIC_RELEASE);
     for (uint64_t left = targets; left != 0; left &= left - 1)
-        setup_.apic->send_fixed(setup_.cpus[__builtin_ctzll(left)].apic_id, vector::call_function_ipi);
+        setup_.apic->send_fixed(setup_.cpus[__builtin_ctzll(left)].apic_id,
+                                vector::call_function_ipi);
 
     bool answered = wait_for_zero(call_unread_, k_call_timeout_ns);
     if (answered && wait) answered = wait_for_zero(call_running_, k_call_timeout_ns);
@@ -101,7 +103,8 @@ void Smp::stop_other_cpus() {
     // By APIC ID rather than this_cpu(): a panic may come before GS is set.
     const uint32_t self = setup_.apic->id();
     for (uint32_t i = 0; i < setup_.cpu_slots; ++i)
-        if (is_online(i) && setup_.cpus[i].apic_id != self) setup_.apic->send_nmi(setup_.cpus[i].apic_id);
+        if (is_online(i) && setup_.cpus[i].apic_id != self)
+            setup_.apic->send_nmi(setup_.cpus[i].apic_id);
 }
 
 namespace {
@@ -138,16 +141,19 @@ void Smp::self_test() {
     for (uint64_t left = others; left != 0; left &= left - 1) {
         const uint32_t cpu = static_cast<uint32_t>(__builtin_ctzll(left));
         CallProbe one;
-        if (!call_function(cpu, record_call, &one, true) || one.cpus != (1ull << cpu) || one.calls != 1) {
+        if (!call_function(cpu, record_call, &one, true) || one.cpus != (1ull << cpu) ||
+            one.calls != 1) {
             log_error("smp: cross-CPU call to cpu {} ran on {:#x}", cpu, one.cpus);
             panic("smp: cross-CPU call self-test failed");
         }
     }
     // Without waiting: the call returns once taken; the functions finish soon after.
     CallProbe async;
-    if (!call_function(k_all_other_cpus, record_call, &async, false)) panic("smp: cross-CPU call failed");
+    if (!call_function(k_all_other_cpus, record_call, &async, false))
+        panic("smp: cross-CPU call failed");
     const uint64_t deadline = setup_.clock->tsc_at(setup_.clock->now_ns() + k_call_timeout_ns);
-    while (__atomic_load_n(&async.calls, __ATOMIC_ACQUIRE) != expected && rdtsc_ordered() < deadline)
+    while (__atomic_load_n(&async.calls, __ATOMIC_ACQUIRE) != expected &&
+           rdtsc_ordered() < deadline)
         cpu_relax();
     if (__atomic_load_n(&async.calls, __ATOMIC_ACQUIRE) != expected)
         panic("smp: cross-CPU call without wait did not complete");

@@ -6,7 +6,7 @@ namespace pv::acpi {
 
 namespace {
 
-// The fixed part after the common header (ACPI 6.5 §5.2.12, Table 5.43).
+// The fixed part after the common header (ACPI 6.5 §5.2.12).
 constexpr size_t k_lapic_address_offset = 36;
 constexpr size_t k_flags_offset = 40;
 constexpr size_t k_entries_offset = 44;
@@ -14,14 +14,14 @@ constexpr uint32_t k_flag_pcat_compat = 1u << 0;
 
 // Interrupt controller structure types and their lengths (§5.2.12.2-12).
 enum EntryType : uint8_t {
-    processor_local_apic = 0,   // 8 bytes
-    io_apic = 1,                // 12 bytes
-    interrupt_source_override = 2, // 10 bytes
+    processor_local_apic = 0,        // 8 bytes
+    io_apic = 1,                     // 12 bytes
+    interrupt_source_override = 2,   // 10 bytes
     local_apic_address_override = 5, // 12 bytes
-    processor_local_x2apic = 9, // 16 bytes
+    processor_local_x2apic = 9,      // 16 bytes
 };
 
-// Local APIC flags (§5.2.12.2, Table 5.47), shared by the x2APIC structure.
+// Local APIC flags (§5.2.12.2), shared by the x2APIC structure.
 constexpr uint32_t k_lapic_enabled = 1u << 0;
 constexpr uint32_t k_lapic_online_capable = 1u << 1;
 
@@ -29,18 +29,30 @@ constexpr uint32_t k_lapic_online_capable = 1u << 1;
 constexpr uint32_t k_invalid_xapic_id = 0xff;
 constexpr uint32_t k_invalid_x2apic_id = 0xffffffff;
 
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-uint32_t get32(const uint8_t* p) { return get16(p) | uint32_t{get16(p + 2)} << 16; }
-uint64_t get64(const uint8_t* p) { return get32(p) | uint64_t{get32(p + 4)} << 32; }
+uint16_t get16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] | p[1] << 8);
+}
+uint32_t get32(const uint8_t* p) {
+    return get16(p) | uint32_t{get16(p + 2)} << 16;
+}
+uint64_t get64(const uint8_t* p) {
+    return get32(p) | uint64_t{get32(p + 4)} << 32;
+}
 
 uint8_t minimum_length(uint8_t type) {
     switch (type) {
-    case processor_local_apic: return 8;
-    case io_apic: return 12;
-    case interrupt_source_override: return 10;
-    case local_apic_address_override: return 12;
-    case processor_local_x2apic: return 16;
-    default: return 2;
+    case processor_local_apic:
+        return 8;
+    case io_apic:
+        return 12;
+    case interrupt_source_override:
+        return 10;
+    case local_apic_address_override:
+        return 12;
+    case processor_local_x2apic:
+        return 16;
+    default:
+        return 2;
     }
 }
 
@@ -81,7 +93,8 @@ Status fail(const char** reason, Errno e, const char* why) {
 
 Status parse_madt(const uint8_t* table, size_t len, MadtInfo& out, const char** reason) {
     reset(out);
-    if (table == nullptr || len < k_entries_offset) return fail(reason, Errno::EINVAL, "MADT too short");
+    if (table == nullptr || len < k_entries_offset)
+        return fail(reason, Errno::EINVAL, "MADT too short");
     if (table[0] != 'A' || table[1] != 'P' || table[2] != 'I' || table[3] != 'C')
         return fail(reason, Errno::EINVAL, "MADT signature wrong");
     uint32_t length = get32(table + 4);
@@ -98,8 +111,10 @@ Status parse_madt(const uint8_t* table, size_t len, MadtInfo& out, const char** 
         const uint8_t* e = table + offset;
         uint8_t type = e[0], entry_length = e[1];
         if (entry_length < 2) return fail(reason, Errno::EINVAL, "MADT entry length below 2");
-        if (entry_length > length - offset) return fail(reason, Errno::EINVAL, "MADT entry runs past the table");
-        if (entry_length < minimum_length(type)) return fail(reason, Errno::EINVAL, "MADT entry too short for its type");
+        if (entry_length > length - offset)
+            return fail(reason, Errno::EINVAL, "MADT entry runs past the table");
+        if (entry_length < minimum_length(type))
+            return fail(reason, Errno::EINVAL, "MADT entry too short for its type");
 
         switch (type) {
         case processor_local_apic:
@@ -122,14 +137,16 @@ Status parse_madt(const uint8_t* table, size_t len, MadtInfo& out, const char** 
                 out.truncated = true;
                 break;
             }
-            out.overrides[out.override_count++] = MadtIrqOverride{e[2], e[3], get32(e + 4), get16(e + 8)};
+            out.overrides[out.override_count++] =
+                MadtIrqOverride{e[2], e[3], get32(e + 4), get16(e + 8)};
             break;
         case local_apic_address_override:
             // §5.2.12.8: when present, use it instead of the 32-bit field.
             out.lapic_address = get64(e + 4);
             out.lapic_address_overridden = true;
             break;
-        default: break;
+        default:
+            break;
         }
         offset += entry_length;
     }

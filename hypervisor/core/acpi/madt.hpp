@@ -51,7 +51,8 @@ struct MadtInfo {
 
     size_t enabled_cpu_count() const {
         size_t n = 0;
-        for (size_t i = 0; i < cpu_count; ++i) n += cpus[i].enabled ? 1 : 0;
+        for (size_t i = 0; i < cpu_count; ++i)
+            n += cpus[i].enabled ? 1 : 0;
         return n;
     }
 };

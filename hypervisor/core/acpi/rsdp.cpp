@@ -30,8 +30,8 @@ Result<Rsdp> scan_window(PhysReader& mem, uint64_t start, uint64_t end, uint64_t
         if (!mem.read(p, bytes, k_rsdp_v1_size) || !has_signature(bytes)) continue;
         // Revision >= 2: the full structure, if it fits in readable memory.
         size_t len = k_rsdp_v1_size;
-        if (bytes[15] >= 2 && mem.read(p + k_rsdp_v1_size, bytes + k_rsdp_v1_size,
-                                       k_rsdp_v2_size - k_rsdp_v1_size))
+        if (bytes[15] >= 2 &&
+            mem.read(p + k_rsdp_v1_size, bytes + k_rsdp_v1_size, k_rsdp_v2_size - k_rsdp_v1_size))
             len = k_rsdp_v2_size;
         auto rsdp = parse_rsdp(bytes, len);
         if (!rsdp) continue; // a stray signature: keep looking
@@ -44,16 +44,20 @@ Result<Rsdp> scan_window(PhysReader& mem, uint64_t start, uint64_t end, uint64_t
 } // namespace
 
 Result<Rsdp> parse_rsdp(const uint8_t* bytes, size_t len, const char** reason) {
-    if (bytes == nullptr || len < k_rsdp_v1_size) return fail(reason, Errno::EINVAL, "RSDP too short");
+    if (bytes == nullptr || len < k_rsdp_v1_size)
+        return fail(reason, Errno::EINVAL, "RSDP too short");
     if (!has_signature(bytes)) return fail(reason, Errno::EINVAL, "RSDP signature wrong");
-    if (byte_sum(bytes, k_rsdp_v1_size) != 0) return fail(reason, Errno::EBADMSG, "RSDP checksum mismatch");
+    if (byte_sum(bytes, k_rsdp_v1_size) != 0)
+        return fail(reason, Errno::EBADMSG, "RSDP checksum mismatch");
 
     RsdpLayout layout{};
-    for (size_t i = 0; i < sizeof layout && i < len; ++i) reinterpret_cast<uint8_t*>(&layout)[i] = bytes[i];
+    for (size_t i = 0; i < sizeof layout && i < len; ++i)
+        reinterpret_cast<uint8_t*>(&layout)[i] = bytes[i];
     Rsdp out;
     out.revision = layout.revision;
     out.rsdt_address = layout.rsdt_address;
-    for (size_t i = 0; i < 6; ++i) out.oem_id[i] = layout.oem_id[i];
+    for (size_t i = 0; i < 6; ++i)
+        out.oem_id[i] = layout.oem_id[i];
 
     if (layout.revision >= 2 && len > k_rsdp_v1_size) {
         if (len < k_rsdp_v2_size || layout.length < k_rsdp_v2_size || layout.length > len)

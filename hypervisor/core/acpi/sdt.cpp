@@ -5,7 +5,8 @@ namespace pv::acpi {
 uint8_t byte_sum(const void* bytes, size_t len) {
     const auto* p = static_cast<const uint8_t*>(bytes);
     uint8_t sum = 0;
-    for (size_t i = 0; i < len; ++i) sum = static_cast<uint8_t>(sum + p[i]);
+    for (size_t i = 0; i < len; ++i)
+        sum = static_cast<uint8_t>(sum + p[i]);
     return sum;
 }
 
@@ -33,7 +34,8 @@ Result<SdtHeader> read_checked_header(PhysReader& mem, uint64_t phys, const char
     if (!signature_is(header.signature, signature)) return fail(Errno::EINVAL, "wrong signature");
     if (min_length < sizeof(SdtHeader)) min_length = sizeof(SdtHeader);
     if (header.length < min_length) return fail(Errno::EINVAL, "table length too small");
-    if (header.length > k_max_table_length) return fail(Errno::EINVAL, "table length implausibly large");
+    if (header.length > k_max_table_length)
+        return fail(Errno::EINVAL, "table length implausibly large");
     if (phys + header.length < phys) return fail(Errno::EINVAL, "table wraps around memory");
     auto sum = byte_sum(mem, phys, header.length);
     if (!sum) return fail(Errno::EFAULT, "table body unreadable");

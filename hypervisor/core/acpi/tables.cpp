@@ -18,10 +18,12 @@ Result<TableLocation> search_root(PhysReader& mem, uint64_t root_phys, const cha
     }
     for (uint64_t offset = 0; offset < body; offset += entry_size) {
         uint64_t entry = 0; // little-endian: a 4-byte read fills the low half
-        if (!mem.read(root_phys + sizeof(SdtHeader) + offset, &entry, entry_size)) return Errno::EFAULT;
+        if (!mem.read(root_phys + sizeof(SdtHeader) + offset, &entry, entry_size))
+            return Errno::EFAULT;
         if (entry == 0) continue;
         SdtHeader header;
-        if (!read_object(mem, entry, header) || !signature_is(header.signature, signature)) continue;
+        if (!read_object(mem, entry, header) || !signature_is(header.signature, signature))
+            continue;
         auto checked = read_checked_header(mem, entry, signature);
         if (!checked) continue; // a broken copy; a later entry may be good
         return TableLocation{entry, checked->length, entry_size == 8};
@@ -52,8 +54,10 @@ Result<size_t> load_table(PhysReader& mem, const TableLocation& where, const cha
     if (buf == nullptr || where.length > cap) return Errno::ENOSPC;
     if (!mem.read(where.phys, buf, where.length)) return Errno::EFAULT;
     SdtHeader header;
-    for (size_t i = 0; i < sizeof header; ++i) reinterpret_cast<uint8_t*>(&header)[i] = buf[i];
-    if (!signature_is(header.signature, signature) || header.length != where.length) return Errno::EINVAL;
+    for (size_t i = 0; i < sizeof header; ++i)
+        reinterpret_cast<uint8_t*>(&header)[i] = buf[i];
+    if (!signature_is(header.signature, signature) || header.length != where.length)
+        return Errno::EINVAL;
     if (byte_sum(buf, where.length) != 0) return Errno::EBADMSG;
     return static_cast<size_t>(where.length);
 }

@@ -14,8 +14,8 @@
 
 namespace pv {
 
-inline constexpr uint64_t k_trampoline_lowest = 0x1000;    // page 0: real-mode IVT and BDA
-inline constexpr uint64_t k_trampoline_limit = 0xa0000;    // end of conventional memory
+inline constexpr uint64_t k_trampoline_lowest = 0x1000; // page 0: real-mode IVT and BDA
+inline constexpr uint64_t k_trampoline_limit = 0xa0000; // end of conventional memory
 
 // The highest 4 KiB page in [k_trampoline_lowest, k_trampoline_limit) that
 // lies wholly inside a usable range of `map`, touches no non-usable range

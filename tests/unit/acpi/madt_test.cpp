@@ -134,9 +134,9 @@ TEST_CASE("madt: x2APIC entries", "[acpi][madt]") {
                   .lapic(0, 0, 1)
                   .x2apic(0x100, 1, 256)
                   .x2apic(0x12345, 1, 257)
-                  .x2apic(0x200, 0, 258)        // disabled
-                  .x2apic(0xffffffff, 1, 259)   // invalid ID
-                  .x2apic(0, 1, 0)              // the same CPU again
+                  .x2apic(0x200, 0, 258)      // disabled
+                  .x2apic(0xffffffff, 1, 259) // invalid ID
+                  .x2apic(0, 1, 0)            // the same CPU again
                   .table();
     Status s;
     auto info = parse(t, s);
@@ -173,8 +173,10 @@ TEST_CASE("madt: unknown entry types are skipped", "[acpi][madt]") {
 
 TEST_CASE("madt: too many entries are cut off, not overflowed", "[acpi][madt]") {
     MadtBuilder b;
-    for (uint32_t i = 0; i < MadtInfo::k_max_cpus + 10; ++i) b.x2apic(i, 1, i);
-    for (uint8_t i = 0; i < MadtInfo::k_max_ioapics + 2; ++i) b.ioapic(i, 0xfec00000 + i * 0x1000, i * 24);
+    for (uint32_t i = 0; i < MadtInfo::k_max_cpus + 10; ++i)
+        b.x2apic(i, 1, i);
+    for (uint8_t i = 0; i < MadtInfo::k_max_ioapics + 2; ++i)
+        b.ioapic(i, 0xfec00000 + i * 0x1000, i * 24);
     Status s;
     auto info = parse(b.table(), s);
     REQUIRE(s);
@@ -190,7 +192,9 @@ TEST_CASE("madt: malformed tables are refused", "[acpi][madt]") {
     MadtInfo* info_raw = nullptr;
     auto info = std::make_unique<MadtInfo>();
     info_raw = info.get();
-    auto run = [&](const Bytes& t, size_t len) { return parse_madt(t.data(), len, *info_raw, &reason); };
+    auto run = [&](const Bytes& t, size_t len) {
+        return parse_madt(t.data(), len, *info_raw, &reason);
+    };
 
     SECTION("bad checksum") {
         Bytes t = good;
@@ -271,7 +275,8 @@ TEST_CASE("madt: corrupted tables never read out of bounds", "[acpi][madt]") {
     for (int round = 0; round < 20000; ++round) {
         Bytes t = base;
         int edits = 1 + static_cast<int>(rng() % 4);
-        for (int i = 0; i < edits; ++i) t[36 + rng() % (t.size() - 36)] = static_cast<uint8_t>(rng());
+        for (int i = 0; i < edits; ++i)
+            t[36 + rng() % (t.size() - 36)] = static_cast<uint8_t>(rng());
         if (rng() % 4 == 0) t.resize(44 + rng() % (t.size() - 44));
         test::fix_checksum(t, 9, t.size());
         auto exact = std::make_unique<uint8_t[]>(t.size());

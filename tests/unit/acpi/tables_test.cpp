@@ -28,7 +28,8 @@ constexpr uint64_t k_apic2 = 0x104000;
 
 Bytes entries(const std::vector<uint64_t>& addresses, int width) {
     Bytes b;
-    for (uint64_t a : addresses) test::put_le(b, a, width);
+    for (uint64_t a : addresses)
+        test::put_le(b, a, width);
     return b;
 }
 
@@ -81,7 +82,9 @@ TEST_CASE("tables: an ACPI 1.0 RSDP leads through the RSDT", "[acpi][tables]") {
 
 TEST_CASE("tables: a broken XSDT falls back to the RSDT", "[acpi][tables]") {
     Machine m;
-    SECTION("bad checksum") { m.mem.at(k_xsdt + 40)[0] ^= 0xff; }
+    SECTION("bad checksum") {
+        m.mem.at(k_xsdt + 40)[0] ^= 0xff;
+    }
     SECTION("length not a whole number of entries") {
         Bytes x = make_table("XSDT", entries({k_facp, k_apic}, 8));
         x.push_back(0);
@@ -89,7 +92,9 @@ TEST_CASE("tables: a broken XSDT falls back to the RSDT", "[acpi][tables]") {
         test::fix_checksum(x, 9, x.size());
         m.put(k_xsdt, x);
     }
-    SECTION("wrong signature") { m.put(k_xsdt, make_table("RSDT", entries({k_facp, k_apic}, 8))); }
+    SECTION("wrong signature") {
+        m.put(k_xsdt, make_table("RSDT", entries({k_facp, k_apic}, 8)));
+    }
     auto where = find_table(m.mem, m.rsdp, "APIC");
     REQUIRE(where);
     CHECK(where->phys == k_apic);
@@ -124,7 +129,9 @@ TEST_CASE("tables: bad entries are skipped", "[acpi][tables]") {
         REQUIRE(where);
         CHECK(where->phys == k_apic2);
     }
-    SECTION("no good copy") { CHECK(find_table(m.mem, m.rsdp, "APIC").error() == k_enoent); }
+    SECTION("no good copy") {
+        CHECK(find_table(m.mem, m.rsdp, "APIC").error() == k_enoent);
+    }
 }
 
 TEST_CASE("tables: lengths that lie", "[acpi][tables]") {

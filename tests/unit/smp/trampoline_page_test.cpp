@@ -43,8 +43,7 @@ TEST_CASE("trampoline page: none available", "[smp][trampoline]") {
 }
 
 TEST_CASE("trampoline page: ranges that wrap or are empty are harmless", "[smp][trampoline]") {
-    std::vector<MemoryRange> map = {{0x50000, 0, reserved},
-                                    {0x10000, 0x20000, usable},
-                                    {0xfffffffffffff000, 0x2000, reserved}};
+    std::vector<MemoryRange> map = {
+        {0x50000, 0, reserved}, {0x10000, 0x20000, usable}, {0xfffffffffffff000, 0x2000, reserved}};
     CHECK(pick(map).value() == 0x2f000);
 }

@@ -133,4 +133,11 @@ uint64_t PvServices::load_user_gs_selector(Vcpu& vcpu, uint16_t selector) {
     return base;
 }
 
+// A guest GDT lives in frames the guest may no longer write (segment
+// descriptor type, PV MMU). Until frames can be typed, only the empty GDT
+// is accepted: the guest's part of every GDT window stays the zero page.
+long PvServices::set_gdt(Vcpu&, const uint64_t*, unsigned nr_frames, unsigned) {
+    return nr_frames == 0 ? 0 : -static_cast<long>(Errno::ENOSYS);
+}
+
 } // namespace pv::x86

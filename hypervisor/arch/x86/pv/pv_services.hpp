@@ -38,6 +38,7 @@ public:
     void fpu_ts_changed(Vcpu&) override {}
     void debugreg_changed(Vcpu& vcpu, unsigned reg) override;
     uint64_t load_user_gs_selector(Vcpu& vcpu, uint16_t selector) override;
+    long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned entries) override;
 
 private:
     void fill_input();
