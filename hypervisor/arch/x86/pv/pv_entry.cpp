@@ -101,7 +101,11 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     } else {
         r.rax = static_cast<uint64_t>(result);
     }
-    if (v.pv.kernel_mode != was_kernel) write_cr3(v.pv.kernel_mode ? v.pv.kernel_cr3 : v.pv.user_cr3);
+    // A mode switch (iret) or a new base pointer (mmuext_op) changes the
+    // page tables the guest continues on.
+    (void)was_kernel;
+    const uint64_t cr3 = v.pv.kernel_mode ? v.pv.kernel_cr3 : v.pv.user_cr3;
+    if (read_cr3() != cr3) write_cr3(cr3);
     wrmsr(msr::fs_base, v.pv.fs_base);
     wrmsr(msr::kernel_gs_base, v.pv.kernel_mode ? v.pv.gs_base_kernel : v.pv.gs_base_user);
     uint64_t cr0 = read_cr0();
