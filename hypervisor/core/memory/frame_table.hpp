@@ -30,6 +30,11 @@ enum class FrameType : uint8_t { none, l1, l2, l3, l4, segdesc, writable };
 
 // FrameInfo::flags bits.
 inline constexpr uint8_t k_frame_allocated = 1u << 0; // handed out by FrameAllocator; only such frames may be freed
+// The PV MMU's bits (core/pv_mm/page_types.hpp); FrameAllocator clears them
+// with the rest of the FrameInfo when it hands a frame out or takes it back.
+inline constexpr uint8_t k_frame_pinned = 1u << 1;    // pinned: holds one type and one general reference
+inline constexpr uint8_t k_frame_validated = 1u << 2; // contents checked as `type` (page tables, descriptors)
+inline constexpr uint8_t k_frame_released = 1u << 3;  // returned by its owner: freed when the last reference goes
 
 struct FrameInfo {
     uint16_t owner;       // DomainId or one of the k_owner_* values

@@ -21,6 +21,10 @@
 
 namespace pv {
 
+class EventChannels; // core/event/event_channels.hpp
+class VcpuTimeState; // core/pv_time/vcpu_time.hpp
+class PvMmu;         // core/pv_mm/pv_mmu.hpp
+
 // The facts xen_version reports. Strings are NUL-terminated; the handler
 // truncates them to the ABI's field sizes. Null strings read as "".
 struct HypervisorVersionInfo {
@@ -125,6 +129,40 @@ public:
     // descriptor page or a plain writable page), then store desc atomically.
     // Return 0 or -EINVAL.
     virtual long update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc);
+    // The hypervisor's PV MMU (core/pv_mm/pv_mmu.hpp), or null: mmu_update,
+    // mmuext_op, update_va_mapping and memory_op then answer -ENOSYS.
+    virtual PvMmu* pv_mmu() { return nullptr; }
+
+    // --- Event channels and PV time (issue 4: core/event, core/pv_time) ---
+    // Defaults: no event channels / timers (their hypercalls answer -ENOSYS).
+    // The domain's event-channel table (its port limit, shared_info mapping
+    // and per-vCPU vcpu_info locations), owned by the composition root for
+    // the domain's lifetime; null: none.
+    virtual EventChannels* event_channels(Domain& domain);
+    // The vCPU's timers and runstate (core/pv_time/vcpu_time.hpp); null: none.
+    virtual VcpuTimeState* vcpu_time(Vcpu& vcpu);
+    // An event became pending for `vcpu` (or a poll it waits in ended): wake
+    // it if it is blocked (state -> runnable), and if it runs on another CPU
+    // send that CPU an IPI so that it delivers the upcall on its way back to
+    // the guest. May be called on any CPU, with the target domain's event
+    // lock held: it must not take an event lock itself.
+    virtual void kick_vcpu(Vcpu& vcpu);
+    // Current system time in ns (what vcpu_time_info describes).
+    virtual uint64_t system_time_ns();
+    // Arm the vCPU's one hypervisor timer for system time `deadline_ns`,
+    // replacing any earlier deadline; when it fires, on any CPU, call
+    // VcpuTimeState::timer_expired() (core/pv_time/vcpu_time.hpp) with
+    // interrupts off, not inside the raw interrupt handler if that can
+    // interrupt a holder of an event lock on the same CPU. A timer that fired
+    // is spent (no cancel follows). Called with the vCPU's timer lock held.
+    virtual void set_vcpu_timer(Vcpu& vcpu, uint64_t deadline_ns);
+    virtual void cancel_vcpu_timer(Vcpu& vcpu);
+    // VCPUOP_register_vcpu_info: the hypervisor's mapping of the domain's
+    // frame `mfn` if the domain owns it and it may be writable (the PV MMU
+    // takes a writable type reference and keeps the mapping until
+    // unmap_guest_frame), else null.
+    virtual void* map_guest_frame(Domain& domain, uint64_t mfn);
+    virtual void unmap_guest_frame(Domain& domain, uint64_t mfn);
 
 protected:
     ~HypervisorServices() = default;
@@ -136,5 +174,21 @@ inline long HypervisorServices::set_gdt(Vcpu&, const uint64_t*, unsigned, unsign
 inline long HypervisorServices::update_descriptor(Domain&, uint64_t, uint64_t) {
     return -static_cast<long>(abi::Errno::ENOSYS);
 }
+inline EventChannels* HypervisorServices::event_channels(Domain&) {
+    return nullptr;
+}
+inline VcpuTimeState* HypervisorServices::vcpu_time(Vcpu&) {
+    return nullptr;
+}
+inline void HypervisorServices::kick_vcpu(Vcpu&) {}
+inline uint64_t HypervisorServices::system_time_ns() {
+    return 0;
+}
+inline void HypervisorServices::set_vcpu_timer(Vcpu&, uint64_t) {}
+inline void HypervisorServices::cancel_vcpu_timer(Vcpu&) {}
+inline void* HypervisorServices::map_guest_frame(Domain&, uint64_t) {
+    return nullptr;
+}
+inline void HypervisorServices::unmap_guest_frame(Domain&, uint64_t) {}
 
 } // namespace pv

@@ -1,7 +1,10 @@
 // The PV hypercall table: the hypercalls of issue 3 plus multicall. Every
 // other number answers -ENOSYS until its issue adds a line here.
+#include "core/event/event_channel_op.hpp"
 #include "core/hypercall/multicall.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
+#include "core/pv_mm/hypercalls.hpp"
+#include "core/pv_time/time_hypercalls.hpp"
 
 namespace pv {
 namespace {
@@ -26,6 +29,17 @@ constexpr HypercallTable k_pv_hypercalls{{
     {Hypercall::sched_op, "sched_op", do_sched_op, 2},
     {Hypercall::callback_op, "callback_op", do_callback_op, 2},
     {Hypercall::physdev_op, "physdev_op", do_physdev_op, 2},
+    // Event channels and PV time (issue 4: core/event, core/pv_time).
+    {Hypercall::set_timer_op, "set_timer_op", do_set_timer_op, 1},
+    {Hypercall::event_channel_op_compat, "event_channel_op_compat", do_event_channel_op_compat, 1},
+    {Hypercall::vcpu_op, "vcpu_op", do_vcpu_op, 3},
+    {Hypercall::event_channel_op, "event_channel_op", do_event_channel_op, 2},
+    // The PV MMU (issue 4: core/pv_mm).
+    k_mmu_update_entry,
+    k_mmuext_op_entry,
+    k_update_va_mapping_entry,
+    k_update_va_mapping_otherdomain_entry,
+    k_memory_op_entry,
 }};
 static_assert(k_pv_hypercalls.valid(), "PV hypercall table: bad or duplicate entry");
 
