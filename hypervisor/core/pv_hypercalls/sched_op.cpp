@@ -9,11 +9,12 @@
 //                    not range-checked, as in Xen. 0, or -EFAULT.
 //   shutdown_code    likewise, only records the code for a later shutdown.
 //   poll             the arguments are checked as Xen does (nr_ports > 128:
-//                    -EINVAL; ports array outside guest space: -EFAULT); the
-//                    wait itself needs event channels (issue 4): -ENOSYS.
+//                    -EINVAL; ports array outside guest space: -EFAULT), then
+//                    do_poll() waits (core/event/event_channel_op.hpp).
 //   remote_shutdown  SchedRemoteShutdown in; no such domain: -ESRCH; caller
 //                    not privileged: -EPERM; else shuts it down, 0.
 //   watchdog, pin_override and unknown commands: -ENOSYS.
+#include "core/event/event_channel_op.hpp"
 #include "core/pv_hypercalls/common.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
 #include "include/public/sched.hpp"
@@ -52,7 +53,7 @@ long poll(HypercallContext& ctx, uint64_t arg) {
     if (request.nr_ports > k_max_poll_ports) return error(Errno::EINVAL);
     if (!guest_array_plausible(GuestHandle<const uint32_t>(request.ports), 0, request.nr_ports))
         return error(Errno::EFAULT);
-    return error(Errno::ENOSYS); // event channels: issue 4
+    return do_poll(ctx, request); // core/event/poll.cpp (-ENOSYS without event channels)
 }
 
 long remote_shutdown(HypercallContext& ctx, uint64_t arg) {

@@ -1,0 +1,158 @@
+#include "core/pv_time/time_hypercalls.hpp"
+
+#include "core/event/event_channels.hpp"
+#include "core/pv_hypercalls/common.hpp"
+#include "core/pv_time/vcpu_time.hpp"
+#include "include/public/vcpu.hpp"
+
+namespace pv {
+namespace {
+
+using abi::VcpuOp;
+using pvh::error;
+
+long register_runstate_area(HypercallContext& ctx, VcpuTimeState& t, uint64_t arg) {
+    abi::VcpuRegisterRunstateMemoryArea area;
+    if (!copy_from_guest(ctx.guest, GuestHandle<abi::VcpuRegisterRunstateMemoryArea>(arg), area))
+        return error(Errno::EFAULT);
+    const GuestHandle<abi::VcpuRunstateInfo> h(area.addr);
+    if (!guest_array_plausible(h, 0, 1)) return error(Errno::EFAULT);
+    t.set_runstate_area(area.addr);
+    // Xen copies the current runstate at once and ignores a fault.
+    const abi::VcpuRunstateInfo now = t.runstate(ctx.services->system_time_ns());
+    if (area.addr != 0) (void)copy_to_guest(ctx.guest, h, now);
+    return 0;
+}
+
+// Xen's map_vcpu_info.
+long register_vcpu_info(HypercallContext& ctx, Vcpu& v, uint64_t arg) {
+    abi::VcpuRegisterVcpuInfo info;
+    if (!copy_from_guest(ctx.guest, GuestHandle<abi::VcpuRegisterVcpuInfo>(arg), info))
+        return error(Errno::EFAULT);
+    EventChannels* events = ctx.services->event_channels(*ctx.domain);
+    if (events == nullptr) return error(Errno::ENOSYS);
+    if (info.offset > abi::k_page_size - sizeof(abi::VcpuInfo)) return error(Errno::EINVAL);
+    if ((info.offset & (alignof(abi::VcpuInfo) - 1)) != 0) return error(Errno::EINVAL);
+    if (events->vcpu_info_mfn(v.id()) != ~uint64_t{0}) return error(Errno::EINVAL);
+    // Only on yourself or on an offline vCPU.
+    if (&v != ctx.vcpu && v.state != VcpuState::offline) return error(Errno::EINVAL);
+
+    void* page = ctx.services->map_guest_frame(*ctx.domain, info.mfn);
+    if (page == nullptr) return error(Errno::EINVAL);
+    auto* where = reinterpret_cast<abi::VcpuInfo*>(static_cast<uint8_t*>(page) + info.offset);
+    if (Status s = events->move_vcpu_info(v.id(), where, info.mfn); !s) {
+        ctx.services->unmap_guest_frame(*ctx.domain, info.mfn);
+        return s.as_return();
+    }
+    return 0;
+}
+
+long vcpu_down(HypercallContext& ctx, Vcpu& v) {
+    Domain& d = *ctx.domain;
+    bool other_up = false;
+    for (uint32_t i = 0; i < d.vcpu_count; ++i) {
+        Vcpu* w = d.vcpu(i);
+        if (w != nullptr && w != &v && w->state != VcpuState::offline) other_up = true;
+    }
+    if (!other_up) {
+        // Xen: the last vCPU going down powers the domain off.
+        ctx.services->domain_shutdown(d, static_cast<uint8_t>(abi::ShutdownReason::poweroff));
+        return 0;
+    }
+    if (v.state == VcpuState::offline) return 0;
+    return error(Errno::ENOSYS); // needs a scheduler hook to stop a running vCPU
+}
+
+} // namespace
+
+long do_set_timer_op(HypercallContext& ctx, const HypercallArgs& args) {
+    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    VcpuTimeState* t = ctx.services->vcpu_time(*ctx.vcpu);
+    if (t == nullptr) return error(Errno::ENOSYS);
+    const auto timeout = args.as<int64_t>(0);
+    const auto now = static_cast<int64_t>(ctx.services->system_time_ns());
+    const int64_t offset =
+        static_cast<int64_t>(static_cast<uint64_t>(timeout) - static_cast<uint64_t>(now));
+    if (timeout == 0) {
+        t->stop_singleshot();
+    } else if (timeout < 0 || (offset > 0 && (offset >> 50) != 0)) {
+        t->set_singleshot(static_cast<uint64_t>(now) + k_huge_timeout_fallback_ns);
+    } else {
+        t->set_singleshot(static_cast<uint64_t>(timeout));
+    }
+    return 0;
+}
+
+long do_vcpu_op(HypercallContext& ctx, const HypercallArgs& args) {
+    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    const auto cmd = args.as<int32_t>(0);
+    Vcpu* v = ctx.domain->vcpu(args.as<uint32_t>(1));
+    const uint64_t arg = args.raw(2);
+    if (v == nullptr) return error(Errno::ENOENT);
+    VcpuTimeState* t = ctx.services->vcpu_time(*v);
+    if (t == nullptr) return error(Errno::ENOSYS);
+
+    switch (cmd) {
+    case abi::raw(VcpuOp::up):
+        return v->state != VcpuState::offline ? 0 : error(Errno::EINVAL);
+
+    case abi::raw(VcpuOp::down):
+        return vcpu_down(ctx, *v);
+
+    case abi::raw(VcpuOp::is_up):
+        return v->state != VcpuState::offline ? 1 : 0;
+
+    case abi::raw(VcpuOp::get_runstate_info): {
+        const abi::VcpuRunstateInfo info = t->runstate(ctx.services->system_time_ns());
+        if (!copy_to_guest(ctx.guest, GuestHandle<abi::VcpuRunstateInfo>(arg), info))
+            return error(Errno::EFAULT);
+        return 0;
+    }
+
+    case abi::raw(VcpuOp::register_runstate_memory_area):
+        return register_runstate_area(ctx, *t, arg);
+
+    case abi::raw(VcpuOp::set_periodic_timer): {
+        abi::VcpuSetPeriodicTimer set;
+        if (!copy_from_guest(ctx.guest, GuestHandle<abi::VcpuSetPeriodicTimer>(arg), set))
+            return error(Errno::EFAULT);
+        if (set.period_ns < k_min_periodic_ns || set.period_ns > k_max_periodic_ns)
+            return error(Errno::EINVAL);
+        t->set_periodic(set.period_ns);
+        return 0;
+    }
+
+    case abi::raw(VcpuOp::stop_periodic_timer):
+        t->set_periodic(0);
+        return 0;
+
+    case abi::raw(VcpuOp::set_singleshot_timer): {
+        if (v != ctx.vcpu) return error(Errno::EINVAL);
+        abi::VcpuSetSingleshotTimer set;
+        if (!copy_from_guest(ctx.guest, GuestHandle<abi::VcpuSetSingleshotTimer>(arg), set))
+            return error(Errno::EFAULT);
+        if ((set.flags & abi::k_vcpu_sshottmr_future) != 0 &&
+            set.timeout_abs_ns < ctx.services->system_time_ns())
+            return error(Errno::ETIME);
+        t->set_singleshot(set.timeout_abs_ns);
+        return 0;
+    }
+
+    case abi::raw(VcpuOp::stop_singleshot_timer):
+        if (v != ctx.vcpu) return error(Errno::EINVAL);
+        t->stop_singleshot();
+        return 0;
+
+    case abi::raw(VcpuOp::register_vcpu_info):
+        return register_vcpu_info(ctx, *v, arg);
+
+    case abi::raw(VcpuOp::get_physid):
+        return error(Errno::EINVAL);
+
+    case abi::raw(VcpuOp::initialise):
+    default:
+        return error(Errno::ENOSYS);
+    }
+}
+
+} // namespace pv
