@@ -15,9 +15,15 @@
 #include "arch/x86/pv/boot_domain.hpp"
 #include "arch/x86/pv/emulate.hpp"
 #include "arch/x86/pv/pv_entry.hpp"
+#include "arch/x86/pv/pv_mm_glue.hpp"
 #include "arch/x86/pv/pv_services.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
+#include "arch/x86/rtc.hpp"
+#include "core/event/event_channels.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
+#include "core/pv_mm/pv_mmu.hpp"
+#include "core/pv_time/pvclock.hpp"
+#include "core/pv_time/vcpu_time.hpp"
 #include "arch/x86/smp.hpp"
 #include "arch/x86/test_faults.hpp"
 #include "arch/x86/test_timer.hpp"
@@ -28,6 +34,8 @@
 #include "core/memory/frame_allocator.hpp"
 #include "lib/cmdline.hpp"
 #include "lib/log.hpp"
+
+#include <new>
 
 using namespace pv;
 using namespace pv::x86;
@@ -241,27 +249,106 @@ void on_domain_stopped(Domain& domain) {
     machine_power_off(domain.shutdown_reason == abi::ShutdownReason::reboot);
 }
 
+Domain* domain_by_id(DomainId id) { return id == dom0.id() ? &dom0 : nullptr; }
+
+// --- PV guests: the MMU, event channels and timers of the boot domain.
+EventChannels* events_of(Domain& d);
+VcpuTimeState* time_of(Vcpu& v);
+void set_vcpu_timer(Vcpu&, uint64_t deadline_ns);
+void cancel_vcpu_timer(Vcpu&);
+
+DirectMapFrameMemory frame_memory;
+PvMmuHooks mmu_hooks;
+AllocatorDomainFrames domain_frames{frames, domain_by_id};
+alignas(PvMmu) unsigned char mmu_storage[sizeof(PvMmu)];
+PvMmu* pv_mmu = nullptr; // built once the M2P table exists
+
 PvServices::Hooks pv_hooks() {
     PvServices::Hooks hooks;
     hooks.console = &console;
     hooks.input = &serial_input;
     hooks.domain_stopped = on_domain_stopped;
-    hooks.domain_by_id = [](DomainId id) -> Domain* { return id == dom0.id() ? &dom0 : nullptr; };
+    hooks.domain_by_id = domain_by_id;
+    hooks.events = events_of;
+    hooks.vcpu_time = time_of;
+    hooks.now_ns = [] { return system_clock.now_ns(); };
+    hooks.set_timer = set_vcpu_timer;
+    hooks.cancel_timer = cancel_vcpu_timer;
     return hooks;
 }
 PvServices pv_services(pv_hooks(), version_info);
+EventChannelTable<1024> dom0_events{dom0, pv_services};
+VcpuTimeState dom0_vcpu0_time{dom0_vcpu0, pv_services};
+
+EventChannels* events_of(Domain& d) { return &d == &dom0 ? &dom0_events : nullptr; }
+VcpuTimeState* time_of(Vcpu& v) { return &v == &dom0_vcpu0 ? &dom0_vcpu0_time : nullptr; }
+
+// The boot CPU's APIC timer serves two deadlines: the running vCPU's timer
+// (set_timer_op, singleshot, periodic) and the blocked-vCPU poll.
+constexpr uint64_t k_no_deadline = ~0ull;
+uint64_t vcpu_deadline = k_no_deadline, poll_deadline = k_no_deadline;
+
+void program_timer() {
+    uint64_t next = vcpu_deadline < poll_deadline ? vcpu_deadline : poll_deadline;
+    if (next == k_no_deadline)
+        apic_timer.disarm();
+    else
+        apic_timer.arm(next);
+}
+void set_vcpu_timer(Vcpu&, uint64_t deadline_ns) {
+    vcpu_deadline = deadline_ns;
+    program_timer();
+}
+void cancel_vcpu_timer(Vcpu&) {
+    vcpu_deadline = k_no_deadline;
+    program_timer();
+}
+
+// Publish system time to the guest (pvclock) from one TSC reading.
+void update_guest_time(Vcpu& v) {
+    uint64_t tsc = rdtsc();
+    update_vcpu_time(dom0_events, v.id(), tsc, system_clock.ns_at(tsc), system_clock.scale(), abi::k_pvclock_tsc_stable);
+}
+
+void on_timer_expiry(void*) {
+    uint64_t now = system_clock.now_ns();
+    if (vcpu_deadline <= now) {
+        vcpu_deadline = k_no_deadline;
+        update_guest_time(dom0_vcpu0);
+        dom0_vcpu0_time.timer_expired(); // VIRQ_TIMER
+    }
+    if (poll_deadline <= now) poll_deadline = k_no_deadline;
+    program_timer();
+}
 
 // A blocked vCPU waits for an event or, for Dom0, console input; a short
-// timer makes sure the CPU looks again even when no interrupt arrives.
+// poll deadline makes sure the CPU looks again even when no interrupt comes.
 void wait_for_work(Vcpu& v) {
     constexpr uint64_t k_poll_ns = 10'000'000;
     if (vcpu_info_of(v).evtchn_upcall_pending || (v.domain().privileged() && pv_services.console_input_pending())) {
         v.state = VcpuState::runnable;
+        update_guest_time(v);
         return;
     }
-    apic_timer.arm(system_clock.now_ns() + k_poll_ns);
+    poll_deadline = system_clock.now_ns() + k_poll_ns;
+    program_timer();
     enable_interrupts_and_halt();
     disable_interrupts();
+}
+
+void init_pv_mmu() {
+    if (!m2p.init(page_tables, frames, frames.frame_table().frame_count()))
+        panic("memory: cannot set up the machine-to-phys table");
+    PvMmuConfig config;
+    config.table = &frames.frame_table();
+    config.memory = &frame_memory;
+    config.hooks = &mmu_hooks;
+    config.frames = &domain_frames;
+    config.hypervisor_l4 = static_cast<const uint64_t*>(phys_to_virt(page_tables.root_phys()));
+    config.m2p = m2p.data();
+    config.m2p_entries = m2p.frame_count();
+    pv_mmu = new (mmu_storage) PvMmu(config);
+    pv_services.set_mmu(pv_mmu);
 }
 
 // Dom0 from the first boot module; without one the hypervisor idles.
@@ -271,12 +358,22 @@ void start_dom0() {
     set_guest_return_hook([](TrapFrame& f) { pv_return_to_guest(f); });
     if (options.console.has(ConsoleDevice::com1)) reserve_hypervisor_io_port(Uart::k_com1, 8);
     if (options.console.has(ConsoleDevice::com2)) reserve_hypervisor_io_port(Uart::k_com2, 8);
-    pv_set_environment({&frames, page_tables.root_phys(), on_domain_stopped});
+    PvEnvironment env;
+    env.frames = &frames;
+    env.hypervisor_cr3 = page_tables.root_phys();
+    env.domain_stopped = on_domain_stopped;
+    env.vcpu_info = [](Vcpu& v) -> abi::VcpuInfo* {
+        EventChannels* e = events_of(v.domain());
+        return e ? e->vcpu_info(v.id()) : nullptr;
+    };
+    env.mmu = [] { return pv_mmu; };
+    pv_set_environment(env);
     pv_set_hypercall_environment({&pv_hypercall_table(),
                                   [](HypercallContext& ctx) { ctx.services = &pv_services; },
                                   wait_for_work});
-    if (!m2p.init(page_tables, frames, frames.frame_table().frame_count()))
-        panic("memory: cannot set up the machine-to-phys table");
+    apic_timer.set_expiry_handler(on_timer_expiry, nullptr);
+    init_pv_mmu();
+
     BootDomainRequest request;
     request.boot = &boot_info;
     request.frames = &frames;
@@ -284,10 +381,25 @@ void start_dom0() {
     request.hypervisor_cr3 = page_tables.root_phys();
     request.memory_bytes = options.dom0_mem_bytes;
     dom0.set_name("Domain-0");
-    if (!build_boot_domain(request, dom0, dom0_vcpu0)) {
+    if (!build_boot_domain(request, dom0, dom0_vcpu0) ||
+        !pv_mmu->adopt_boot_page_tables(dom0_vcpu0, dom0_vcpu0.pv.kernel_cr3 >> 12)) {
+        log_error("dom0: not started");
         if (options.test_exit) exit_emulator(Verdict::fail);
         return;
     }
+    auto* shared = static_cast<abi::SharedInfo*>(phys_to_virt(dom0.shared_info_mfn * 4096));
+    dom0_events.attach_shared_info(shared);
+    // Wallclock at system time 0: the RTC now, less the time since boot.
+    int64_t rtc_seconds = 0;
+    if (read_rtc_unix_time(rtc_seconds)) {
+        uint64_t uptime = system_clock.now_ns();
+        uint64_t boot_ns = uint64_t(rtc_seconds) * 1'000'000'000ull - uptime;
+        update_wallclock(*shared, boot_ns / 1'000'000'000ull, uint32_t(boot_ns % 1'000'000'000ull));
+    } else {
+        log_warning("time: the RTC gives no valid date; guests see a wallclock of 1970");
+    }
+    update_guest_time(dom0_vcpu0);
+    dom0_vcpu0_time.start();
     pv_enter(dom0_vcpu0);
 }
 

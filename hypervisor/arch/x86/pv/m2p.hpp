@@ -22,6 +22,7 @@ public:
     }
     uint64_t get(uint64_t mfn) const { return mfn < count_ ? table_[mfn] : k_invalid; }
     uint64_t frame_count() const { return count_; }
+    uint64_t* data() { return table_; }
     uint64_t guest_virt_start() const;
     uint64_t guest_virt_end() const; // exclusive, page aligned
 

@@ -1,7 +1,10 @@
 #include "arch/x86/pv/pv_services.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/paging.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
+#include "core/event/event_channels.hpp"
+#include "core/pv_mm/pv_mmu.hpp"
 #include "lib/log.hpp"
 
 namespace pv::x86 {
@@ -95,6 +98,17 @@ void PvServices::domain_handle(const Domain&, uint8_t (&handle)[16]) {
 }
 
 abi::VcpuInfo* PvServices::vcpu_info(Vcpu& vcpu) { return &vcpu_info_of(vcpu); }
+
+// register_vcpu_info: the guest's own frame, kept as an ordinary writable
+// page for as long as the hypervisor writes into it.
+void* PvServices::map_guest_frame(Domain& domain, uint64_t mfn) {
+    if (!hooks_.mmu || !hooks_.mmu->types().get_page_and_type(mfn, FrameType::writable, domain)) return nullptr;
+    return phys_to_virt(mfn * 4096);
+}
+
+void PvServices::unmap_guest_frame(Domain&, uint64_t mfn) {
+    if (hooks_.mmu) hooks_.mmu->types().put_page_and_type(mfn);
+}
 
 void PvServices::debugreg_changed(Vcpu& vcpu, unsigned reg) {
     // Loaded while the guest runs; DR7 last so a breakpoint never arms

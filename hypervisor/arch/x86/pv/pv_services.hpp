@@ -15,6 +15,12 @@ public:
         Uart* input = nullptr;         // serial input for the privileged domain
         void (*domain_stopped)(Domain&) = nullptr;
         Domain* (*domain_by_id)(DomainId) = nullptr;
+        PvMmu* mmu = nullptr;
+        EventChannels* (*events)(Domain&) = nullptr;
+        VcpuTimeState* (*vcpu_time)(Vcpu&) = nullptr;
+        uint64_t (*now_ns)() = nullptr;
+        void (*set_timer)(Vcpu&, uint64_t deadline_ns) = nullptr;
+        void (*cancel_timer)(Vcpu&) = nullptr;
     };
     PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
 
@@ -39,6 +45,24 @@ public:
     void debugreg_changed(Vcpu& vcpu, unsigned reg) override;
     uint64_t load_user_gs_selector(Vcpu& vcpu, uint16_t selector) override;
     long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned entries) override;
+    PvMmu* pv_mmu() override { return hooks_.mmu; }
+    void set_mmu(PvMmu* mmu) { hooks_.mmu = mmu; }
+    EventChannels* event_channels(Domain& domain) override { return hooks_.events ? hooks_.events(domain) : nullptr; }
+    VcpuTimeState* vcpu_time(Vcpu& vcpu) override { return hooks_.vcpu_time ? hooks_.vcpu_time(vcpu) : nullptr; }
+    // One vCPU per CPU, on the CPU that delivers to it: waking is making it
+    // runnable; the blocked wait loop notices.
+    void kick_vcpu(Vcpu& vcpu) override {
+        if (vcpu.state == VcpuState::blocked) vcpu.state = VcpuState::runnable;
+    }
+    uint64_t system_time_ns() override { return hooks_.now_ns ? hooks_.now_ns() : 0; }
+    void set_vcpu_timer(Vcpu& vcpu, uint64_t deadline_ns) override {
+        if (hooks_.set_timer) hooks_.set_timer(vcpu, deadline_ns);
+    }
+    void cancel_vcpu_timer(Vcpu& vcpu) override {
+        if (hooks_.cancel_timer) hooks_.cancel_timer(vcpu);
+    }
+    void* map_guest_frame(Domain& domain, uint64_t mfn) override;
+    void unmap_guest_frame(Domain& domain, uint64_t mfn) override;
 
 private:
     void fill_input();

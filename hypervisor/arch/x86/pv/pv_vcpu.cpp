@@ -20,6 +20,8 @@ void pv_set_environment(const PvEnvironment& env) { environment = env; }
 const PvEnvironment& pv_environment() { return environment; }
 
 abi::VcpuInfo& vcpu_info_of(Vcpu& v) {
+    if (environment.vcpu_info)
+        if (abi::VcpuInfo* info = environment.vcpu_info(v)) return *info;
     auto* shared = static_cast<abi::SharedInfo*>(phys_to_virt(v.domain().shared_info_mfn * 4096));
     return shared->vcpu_info[v.id()];
 }

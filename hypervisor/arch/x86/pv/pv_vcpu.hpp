@@ -9,12 +9,21 @@
 #include "core/memory/frame_allocator.hpp"
 #include "include/public/shared_info.hpp"
 
+namespace pv {
+class PvMmu;
+}
+
 namespace pv::x86 {
 
 // What the PV paths need from the rest of the hypervisor.
 struct PvEnvironment {
     FrameAllocator* frames = nullptr;
     uint64_t hypervisor_cr3 = 0; // the hypervisor's own page tables
+    // The vCPU's vcpu_info wherever the guest put it (register_vcpu_info);
+    // null: its slot in shared_info.
+    abi::VcpuInfo* (*vcpu_info)(Vcpu&) = nullptr;
+    // The PV MMU, for writable page tables on guest page faults.
+    PvMmu* (*mmu)() = nullptr;
     // Called when a domain stops for good (shutdown or crash).
     void (*domain_stopped)(Domain& domain) = nullptr;
 };

@@ -1,0 +1,44 @@
+// The machine side of the PV MMU (core/pv_mm): frames read and written
+// through the direct map, TLB and CR3 maintenance, and frames for
+// memory_op reservations from the frame allocator.
+#pragma once
+
+#include "core/memory/frame_allocator.hpp"
+#include "core/pv_mm/frame_memory.hpp"
+
+namespace pv::x86 {
+
+class DirectMapFrameMemory final : public FrameMemory {
+public:
+    uint64_t read(uint64_t mfn, unsigned index) override;
+    void write(uint64_t mfn, unsigned index, uint64_t value) override;
+    bool compare_exchange(uint64_t mfn, unsigned index, uint64_t& expected, uint64_t desired) override;
+    void copy_frame(uint64_t dst_mfn, uint64_t src_mfn) override;
+    void clear_frame(uint64_t mfn) override;
+};
+
+// One vCPU per CPU so far, and guests run only on the boot CPU: local
+// flushes are complete flushes.
+class PvMmuHooks final : public MmuHooks {
+public:
+    void flush_local(Vcpu& vcpu, bool one_va, uint64_t va) override;
+    void flush_vcpus(Domain& domain, VcpuMask vcpus, bool one_va, uint64_t va) override;
+    void flush_stale_mappings(uint64_t mfn) override;
+    void baseptr_changed(Vcpu& vcpu) override;
+    void set_ldt(Vcpu& vcpu, uint64_t base, uint32_t entries) override;
+    void flush_cache(bool global) override;
+};
+
+class AllocatorDomainFrames final : public DomainFrames {
+public:
+    using DomainLookup = Domain* (*)(uint16_t id);
+    AllocatorDomainFrames(FrameAllocator& frames, DomainLookup lookup) : frames_(frames), lookup_(lookup) {}
+    Result<uint64_t> alloc(Domain& domain) override;
+    void free(uint64_t mfn) override;
+
+private:
+    FrameAllocator& frames_;
+    DomainLookup lookup_;
+};
+
+} // namespace pv::x86
