@@ -6,6 +6,7 @@
 #include "arch/x86/panic.hpp"
 #include "arch/x86/percpu.hpp"
 #include "arch/x86/pv/emulate.hpp"
+#include "arch/x86/pv/pt_write_fault.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/hypercall/continuation.hpp"
 #include "lib/log.hpp"
@@ -184,6 +185,7 @@ void handle_guest_exception(TrapFrame& f) {
         }
         break;
     case vector::page_fault:
+        if (emulate_page_table_write(v, f, read_cr2())) return;
         vcpu_info_of(v).arch.cr2 = read_cr2();
         // The guest kernel runs in ring 3, so the CPU marks every fault as
         // a user access; the guest must see U/S as its own mode says.
