@@ -274,6 +274,9 @@ PvServices::Hooks pv_hooks() {
     hooks.now_ns = [] { return system_clock.now_ns(); };
     hooks.set_timer = set_vcpu_timer;
     hooks.cancel_timer = cancel_vcpu_timer;
+    hooks.load_guest_gdt = [](Vcpu& v) {
+        return map_guest_gdt(this_cpu(), page_tables, v.pv.gdt_frames, v.pv.gdt_frame_count);
+    };
     return hooks;
 }
 PvServices pv_services(pv_hooks(), version_info);

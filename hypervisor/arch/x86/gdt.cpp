@@ -53,6 +53,16 @@ Status allocate_cpu_gdt(PerCpu& cpu, HypervisorPageTables& page_tables, FrameAll
     return Status::ok();
 }
 
+Status map_guest_gdt(PerCpu& cpu, HypervisorPageTables& page_tables, const uint64_t* frames, uint32_t count) {
+    uint64_t window = k_gdt_area + cpu.index * k_window_stride;
+    for (uint32_t page = 0; page < k_guest_gdt_pages; ++page) {
+        bool guest = page < count;
+        TRY(page_tables.map_page_4k(window + page * k_page, guest ? frames[page] * k_page : zero_page_mfn * k_page,
+                                    guest ? pte::writable : 0));
+    }
+    return Status::ok();
+}
+
 void cpu_tables_init(PerCpu& cpu) {
     CpuDescriptorTables& t = cpu.tables;
     uint64_t* gdt = t.gdt;

@@ -50,5 +50,10 @@ struct CpuDescriptorTables {
 // Sets up the GDT window of CPU `cpu_index` (before cpu_tables_init).
 struct PerCpu;
 Status allocate_cpu_gdt(PerCpu& cpu, HypervisorPageTables& page_tables, FrameAllocator& frames);
+// Show `count` guest descriptor frames as the guest part of `cpu`'s GDT
+// (the rest: the zero page). The frames must be typed as descriptor pages:
+// the guest can no longer write them; the mapping is writable for the CPU
+// only, which sets accessed bits in descriptors it loads.
+Status map_guest_gdt(PerCpu& cpu, HypervisorPageTables& page_tables, const uint64_t* frames, uint32_t count);
 
 } // namespace pv::x86

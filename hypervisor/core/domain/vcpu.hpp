@@ -41,6 +41,11 @@ struct PvVcpuState {
     uint64_t user_cr3 = 0;   // 0: none set (user mode impossible)
     uint64_t fs_base = 0, gs_base_kernel = 0, gs_base_user = 0;
 
+    // The guest's own GDT (set_gdt): descriptor-page frames, typed segdesc
+    // while installed, mapped below the hypervisor's entries at 0xe000.
+    uint64_t gdt_frames[14] = {};
+    uint32_t gdt_frame_count = 0;
+
     bool fpu_ts = false;       // virtual CR0.TS (fpu_taskswitch)
     uint8_t iopl = 0;          // virtual IOPL (physdev_op set_iopl)
     uint64_t debugreg[8] = {}; // DR0-3, DR6, DR7 as set by the guest

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "arch/x86/uart.hpp"
+#include "lib/status.hpp"
 #include "core/pv_hypercalls/services.hpp"
 
 namespace pv::x86 {
@@ -21,6 +22,8 @@ public:
         uint64_t (*now_ns)() = nullptr;
         void (*set_timer)(Vcpu&, uint64_t deadline_ns) = nullptr;
         void (*cancel_timer)(Vcpu&) = nullptr;
+        // Make the running vCPU's guest GDT frames live on this CPU.
+        Status (*load_guest_gdt)(Vcpu&) = nullptr;
     };
     PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
 
@@ -45,6 +48,7 @@ public:
     void debugreg_changed(Vcpu& vcpu, unsigned reg) override;
     uint64_t load_user_gs_selector(Vcpu& vcpu, uint16_t selector) override;
     long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned entries) override;
+    long update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc) override;
     PvMmu* pv_mmu() override { return hooks_.mmu; }
     void set_mmu(PvMmu* mmu) { hooks_.mmu = mmu; }
     EventChannels* event_channels(Domain& domain) override { return hooks_.events ? hooks_.events(domain) : nullptr; }
