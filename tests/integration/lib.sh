@@ -3,10 +3,14 @@
 # more with scripts/run and checks the serial transcript:
 #
 #   source "$(dirname "$0")/lib.sh"
-#   boot --kernel --timeout "$QEMU_TIMEOUT" -- test-exit
+#   boot --kernel --no-modules --timeout "$QEMU_TIMEOUT" -- test-exit
 #   expect_status 0
 #   expect_line "^\[ *[0-9.]+\] paravane: boot complete$"
 #   pass
+#
+# A boot with Dom0 (the default boot modules) ends at Dom0's prompt: a test
+# either types commands with --exec (which adds test-exit and a final
+# poweroff) or, when it is about the hypervisor alone, boots --no-modules.
 #
 # ctest passes PARAVANE_BUILD (the build directory) and PARAVANE_NO_BUILD=1
 # (the images are built already). Every check that fails prints the whole
@@ -16,12 +20,14 @@ shopt -s inherit_errexit
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PARAVANE_ROOT=$(cd "$TESTS_DIR/../.." && pwd)
+IMAGES=${PARAVANE_BUILD:-$PARAVANE_ROOT/build}/images   # paravane, minios-test, ...
 TEST_NAME=$(basename "$0" .sh)
 export PARAVANE_NO_BUILD=${PARAVANE_NO_BUILD:-1}
 
 # Time limits for one boot, generous for TCG sharing 2 cores with other tests.
-# Measured alone: QEMU -kernel < 1 s, the ISO under SeaBIOS ~3 s, under OVMF
-# ~8 s, Bochs ~10 s.
+# Measured alone, to the Dom0 prompt and its poweroff: QEMU -kernel ~2 s, the
+# ISO under SeaBIOS ~5 s (a run with extra hypervisor arguments first builds
+# its own ISO), under OVMF ~15 s, Bochs ~25 s.
 QEMU_TIMEOUT=90
 UEFI_TIMEOUT=180
 BOCHS_TIMEOUT=240
@@ -115,4 +121,23 @@ expect_crash_dump() {
     "${LOG} +0x[0-9a-f]+ <[^>]+\+0x[0-9a-f]+>" \
     '^paravane: verdict FAIL$'
   expect_no_line "${LOG}paravane: boot complete$"
+}
+
+# --- Dom0 ------------------------------------------------------------------
+
+# minios-dom0 came up, prompted, and the run ended with the poweroff that
+# --exec types last: the hypervisor stopped the machine with a PASS verdict.
+expect_dom0_poweroff() {
+  expect_status 0
+  expect_in_order \
+    "${LOG}paravane: boot complete$" \
+    "${LOG}dom0: " \
+    '^Paravane minios dom0 ' \
+    '^dom0# poweroff$' \
+    '^dom0: powering off$' \
+    "${LOG}d0: shut down \\(poweroff\\)$" \
+    "${LOG}paravane: dom0 shut down; stopping the machine$" \
+    '^paravane: verdict PASS$'
+  expect_no_line 'PANIC'
+  expect_no_line '^run: .*failed'
 }

@@ -3,7 +3,7 @@
 # boot still completes.
 source "$(dirname "$0")/lib.sh"
 
-boot --kernel --timeout "$QEMU_TIMEOUT" -- test-exit bogus-option
+boot --kernel --no-modules --timeout "$QEMU_TIMEOUT" -- test-exit bogus-option
 expect_clean_pass
 expect_line "${LOG}cmdline: unknown option 'bogus-option'"
 pass

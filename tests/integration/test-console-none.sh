@@ -4,7 +4,7 @@
 # test-exit still reports the verdict through QEMU's exit status.
 source "$(dirname "$0")/lib.sh"
 
-boot --kernel --timeout "$QEMU_TIMEOUT" -- test-exit console=none
+boot --kernel --no-modules --timeout "$QEMU_TIMEOUT" -- test-exit console=none
 expect_status 0
 expect_line "${LOG}Paravane .* hypervisor"
 [ "$(count_lines "$LOG")" -eq 1 ] || fail "expected only the first log line on the serial port"

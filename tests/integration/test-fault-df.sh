@@ -3,6 +3,6 @@
 # its own IST stack, which ends in the crash dump and a failing run.
 source "$(dirname "$0")/lib.sh"
 
-boot --kernel --timeout "$QEMU_TIMEOUT" -- test-exit test-fault=df
+boot --kernel --no-modules --timeout "$QEMU_TIMEOUT" -- test-exit test-fault=df
 expect_crash_dump 8
 pass

@@ -3,7 +3,7 @@
 # an interval measured against the system time.
 source "$(dirname "$0")/lib.sh"
 
-boot --kernel --timeout "$QEMU_TIMEOUT" -- test-exit test-timer
+boot --kernel --no-modules --timeout "$QEMU_TIMEOUT" -- test-exit test-timer
 expect_clean_pass
 expect_line "${LOG}timer: [0-9]+ ticks in [0-9]+ ms"
 pass
