@@ -18,6 +18,7 @@
 #include "arch/x86/pv/pv_mm_glue.hpp"
 #include "arch/x86/pv/pv_services.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
+#include "arch/x86/pv/vcpu_context.hpp"
 #include "arch/x86/rtc.hpp"
 #include "core/event/event_channels.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
@@ -62,7 +63,10 @@ Smp smp;
 Uart serial_input{Uart::k_com1};
 MachineToPhys m2p;
 Domain dom0{0, true};
-Vcpu dom0_vcpu0{dom0, 0};
+// Dom0's vCPUs: one per online CPU (up to Domain::k_max_vcpus), vCPU n on
+// CPU n. vCPU 0 starts at boot; the others when Dom0 brings them up.
+alignas(Vcpu) unsigned char dom0_vcpu_storage[Domain::k_max_vcpus][sizeof(Vcpu)];
+Vcpu& dom0_vcpu(uint32_t id) { return *reinterpret_cast<Vcpu*>(dom0_vcpu_storage[id]); }
 
 // What guests learn from xen_version: the Xen release whose ABI we speak.
 const HypervisorVersionInfo version_info = [] {
@@ -256,6 +260,10 @@ EventChannels* events_of(Domain& d);
 VcpuTimeState* time_of(Vcpu& v);
 void set_vcpu_timer(Vcpu&, uint64_t deadline_ns);
 void cancel_vcpu_timer(Vcpu&);
+long initialise_dom0_vcpu(Vcpu& v, const abi::VcpuGuestContext& context);
+long bring_up_dom0_vcpu(Vcpu& v);
+PerCpu& cpu_of(const Vcpu& v);
+void send_event_check(PerCpu& cpu);
 
 DirectMapFrameMemory frame_memory;
 PvMmuHooks mmu_hooks;
@@ -274,6 +282,12 @@ PvServices::Hooks pv_hooks() {
     hooks.now_ns = [] { return system_clock.now_ns(); };
     hooks.set_timer = set_vcpu_timer;
     hooks.cancel_timer = cancel_vcpu_timer;
+    hooks.initialise_vcpu = initialise_dom0_vcpu;
+    hooks.vcpu_up = bring_up_dom0_vcpu;
+    hooks.kick = [](Vcpu& v) {
+        if (v.state == VcpuState::blocked) v.state = VcpuState::runnable;
+        if (Vcpu* running = cpu_of(v).current; running == &v) send_event_check(cpu_of(v));
+    };
     hooks.load_guest_gdt = [](Vcpu& v) {
         return map_guest_gdt(this_cpu(), page_tables, v.pv.gdt_frames, v.pv.gdt_frame_count);
     };
@@ -281,31 +295,42 @@ PvServices::Hooks pv_hooks() {
 }
 PvServices pv_services(pv_hooks(), version_info);
 EventChannelTable<1024> dom0_events{dom0, pv_services};
-VcpuTimeState dom0_vcpu0_time{dom0_vcpu0, pv_services};
+alignas(VcpuTimeState) unsigned char dom0_time_storage[Domain::k_max_vcpus][sizeof(VcpuTimeState)];
 
 EventChannels* events_of(Domain& d) { return &d == &dom0 ? &dom0_events : nullptr; }
-VcpuTimeState* time_of(Vcpu& v) { return &v == &dom0_vcpu0 ? &dom0_vcpu0_time : nullptr; }
+VcpuTimeState* time_of(Vcpu& v) {
+    if (&v.domain() != &dom0 || v.id() >= dom0.vcpu_count) return nullptr;
+    return reinterpret_cast<VcpuTimeState*>(dom0_time_storage[v.id()]);
+}
+PerCpu& cpu_of(const Vcpu& v) { return cpus[v.id()]; }
+
+// Make another CPU look at its vCPU: events, a new timer deadline, a start.
+void send_event_check(PerCpu& cpu) {
+    if (&cpu != &this_cpu()) local_apic.send_fixed(cpu.apic_id, vector::event_check_ipi);
+}
 
 // The boot CPU's APIC timer serves two deadlines: the running vCPU's timer
 // (set_timer_op, singleshot, periodic) and the blocked-vCPU poll.
 constexpr uint64_t k_no_deadline = ~0ull;
-uint64_t vcpu_deadline = k_no_deadline, poll_deadline = k_no_deadline;
 
+// This CPU's APIC timer: the earlier of its vCPU's timer and its poll.
 void program_timer() {
-    uint64_t next = vcpu_deadline < poll_deadline ? vcpu_deadline : poll_deadline;
+    PerCpu& cpu = this_cpu();
+    uint64_t next = cpu.vcpu_deadline < cpu.poll_deadline ? cpu.vcpu_deadline : cpu.poll_deadline;
     if (next == k_no_deadline)
         apic_timer.disarm();
     else
         apic_timer.arm(next);
 }
-void set_vcpu_timer(Vcpu&, uint64_t deadline_ns) {
-    vcpu_deadline = deadline_ns;
-    program_timer();
+void set_vcpu_timer(Vcpu& v, uint64_t deadline_ns) {
+    PerCpu& cpu = cpu_of(v);
+    cpu.vcpu_deadline = deadline_ns;
+    if (&cpu == &this_cpu())
+        program_timer();
+    else
+        send_event_check(cpu);
 }
-void cancel_vcpu_timer(Vcpu&) {
-    vcpu_deadline = k_no_deadline;
-    program_timer();
-}
+void cancel_vcpu_timer(Vcpu& v) { set_vcpu_timer(v, k_no_deadline); }
 
 // Publish system time to the guest (pvclock) from one TSC reading.
 void update_guest_time(Vcpu& v) {
@@ -314,13 +339,16 @@ void update_guest_time(Vcpu& v) {
 }
 
 void on_timer_expiry(void*) {
+    PerCpu& cpu = this_cpu();
     uint64_t now = system_clock.now_ns();
-    if (vcpu_deadline <= now) {
-        vcpu_deadline = k_no_deadline;
-        update_guest_time(dom0_vcpu0);
-        dom0_vcpu0_time.timer_expired(); // VIRQ_TIMER
+    if (cpu.vcpu_deadline <= now) {
+        cpu.vcpu_deadline = k_no_deadline;
+        if (Vcpu* v = cpu.current) {
+            update_guest_time(*v);
+            if (VcpuTimeState* t = time_of(*v)) t->timer_expired(); // VIRQ_TIMER
+        }
     }
-    if (poll_deadline <= now) poll_deadline = k_no_deadline;
+    if (cpu.poll_deadline <= now) cpu.poll_deadline = k_no_deadline;
     program_timer();
 }
 
@@ -328,15 +356,46 @@ void on_timer_expiry(void*) {
 // poll deadline makes sure the CPU looks again even when no interrupt comes.
 void wait_for_work(Vcpu& v) {
     constexpr uint64_t k_poll_ns = 10'000'000;
-    if (vcpu_info_of(v).evtchn_upcall_pending || (v.domain().privileged() && pv_services.console_input_pending())) {
+    if (v.state != VcpuState::blocked || vcpu_info_of(v).evtchn_upcall_pending ||
+        (v.domain().privileged() && v.id() == 0 && pv_services.console_input_pending())) {
         v.state = VcpuState::runnable;
         update_guest_time(v);
         return;
     }
-    poll_deadline = system_clock.now_ns() + k_poll_ns;
+    this_cpu().poll_deadline = system_clock.now_ns() + k_poll_ns;
     program_timer();
     enable_interrupts_and_halt();
     disable_interrupts();
+}
+
+// Every CPU that runs a guest vCPU: SYSCALL MSRs, its APIC timer.
+void prepare_cpu_for_guests() {
+    pv_cpu_init();
+    if (this_cpu().index != 0) apic_timer.init_this_cpu();
+}
+
+// An AP picks up the vCPU that VCPUOP_up handed it.
+void start_handed_vcpu(PerCpu& cpu) {
+    Vcpu* v = __atomic_exchange_n(&cpu.start_vcpu, nullptr, __ATOMIC_ACQ_REL);
+    if (!v) return;
+    prepare_cpu_for_guests();
+    if (!map_guest_gdt(cpu, page_tables, v->pv.gdt_frames, v->pv.gdt_frame_count)) return;
+    update_guest_time(*v);
+    if (VcpuTimeState* t = time_of(*v)) t->start();
+    pv_enter(*v);
+}
+
+long initialise_dom0_vcpu(Vcpu& v, const abi::VcpuGuestContext& context) {
+    return apply_guest_context(v, context, *pv_mmu, pv_services);
+}
+
+long bring_up_dom0_vcpu(Vcpu& v) {
+    PerCpu& cpu = cpu_of(v);
+    if (!cpu.online || cpu.current) return -static_cast<long>(Errno::EBUSY);
+    v.state = VcpuState::runnable;
+    __atomic_store_n(&cpu.start_vcpu, &v, __ATOMIC_RELEASE);
+    send_event_check(cpu);
+    return 0;
 }
 
 void init_pv_mmu() {
@@ -356,7 +415,12 @@ void init_pv_mmu() {
 
 // Dom0 from the first boot module; without one the hypervisor idles.
 void start_dom0() {
-    pv_cpu_init();
+    prepare_cpu_for_guests();
+    set_interrupt_handler(vector::event_check_ipi, [](TrapFrame&) {
+        local_apic.eoi();
+        program_timer(); // a deadline another CPU set for us
+    });
+    smp.set_idle_hook(start_handed_vcpu);
     set_guest_exception_handler([](TrapFrame& f) { pv_handle_guest_exception(f); });
     set_guest_return_hook([](TrapFrame& f) { pv_return_to_guest(f); });
     if (options.console.has(ConsoleDevice::com1)) reserve_hypervisor_io_port(Uart::k_com1, 8);
@@ -384,8 +448,11 @@ void start_dom0() {
     request.hypervisor_cr3 = page_tables.root_phys();
     request.memory_bytes = options.dom0_mem_bytes;
     dom0.set_name("Domain-0");
-    if (!build_boot_domain(request, dom0, dom0_vcpu0) ||
-        !pv_mmu->adopt_boot_page_tables(dom0_vcpu0, dom0_vcpu0.pv.kernel_cr3 >> 12)) {
+    uint32_t vcpus = smp.online_count() < Domain::k_max_vcpus ? smp.online_count() : Domain::k_max_vcpus;
+    for (uint32_t id = 0; id < vcpus; ++id) new (dom0_vcpu_storage[id]) Vcpu(dom0, id);
+    Vcpu& boot_vcpu = dom0_vcpu(0);
+    if (!build_boot_domain(request, dom0, boot_vcpu) ||
+        !pv_mmu->adopt_boot_page_tables(boot_vcpu, boot_vcpu.pv.kernel_cr3 >> 12)) {
         log_error("dom0: not started");
         if (options.test_exit) exit_emulator(Verdict::fail);
         return;
@@ -401,9 +468,14 @@ void start_dom0() {
     } else {
         log_warning("time: the RTC gives no valid date; guests see a wallclock of 1970");
     }
-    update_guest_time(dom0_vcpu0);
-    dom0_vcpu0_time.start();
-    pv_enter(dom0_vcpu0);
+    for (uint32_t id = 1; id < vcpus; ++id) dom0.vcpus[id] = &dom0_vcpu(id); // offline until VCPUOP_up
+    dom0.vcpu_count = vcpus;
+    for (uint32_t id = 0; id < vcpus; ++id) new (dom0_time_storage[id]) VcpuTimeState(dom0_vcpu(id), pv_services);
+    boot_vcpu.initialised = true;
+    log_info("dom0: {} vCPU{}", vcpus, vcpus == 1 ? "" : "s");
+    update_guest_time(boot_vcpu);
+    time_of(boot_vcpu)->start();
+    pv_enter(boot_vcpu);
 }
 
 } // namespace

@@ -29,6 +29,11 @@ struct PerCpu {
     uint64_t ist_top[ist::count + 1]; // [1..count] used, as the IST slot numbers
     bool online;
     Vcpu* current = nullptr; // the guest vCPU this CPU runs, if any
+    Vcpu* start_vcpu = nullptr; // handed over by VCPUOP_up, started when idle
+    // This CPU's APIC timer serves the running vCPU's timer and the poll of
+    // a blocked vCPU (system time, ns; ~0 = none).
+    uint64_t vcpu_deadline = ~0ull;
+    uint64_t poll_deadline = ~0ull;
     CpuDescriptorTables tables;
 };
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

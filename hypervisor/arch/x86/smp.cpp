@@ -237,9 +237,16 @@ void Smp::ap_main(ApStart& start) {
 
     __atomic_store_n(&cpu.online, true, __ATOMIC_RELEASE);
     __atomic_store_n(&start.state, ApState::online, __ATOMIC_RELEASE);
-    for (;;)
+    for (;;) {
+        // Work handed to this CPU (a guest vCPU to run) is picked up here,
+        // outside interrupt context, after the IPI that announced it.
+        if (IdleHook hook = __atomic_load_n(&idle_hook_, __ATOMIC_ACQUIRE)) hook(cpu);
         enable_interrupts_and_halt();
+        disable_interrupts();
+    }
 }
+
+void Smp::set_idle_hook(IdleHook hook) { __atomic_store_n(&idle_hook_, hook, __ATOMIC_RELEASE); }
 
 void smp_stop_other_cpus() {
     if (Smp* smp = started_smp) smp->stop_other_cpus();

@@ -72,12 +72,18 @@ public:
     uint32_t possible_count() const { return possible_count_; } // enabled in the MADT
     bool is_online(uint32_t cpu) const;
 
+    // Runs on every idle AP after each wake-up, interrupts off; it may never
+    // return (it starts a guest vCPU on that CPU).
+    using IdleHook = void (*)(PerCpu& cpu);
+    void set_idle_hook(IdleHook hook);
+
     // The AP's side, entered from trampoline.S via smp_ap_start().
     [[noreturn]] void ap_main(ApStart& start);
     // The call-function IPI's handler, on the receiving CPU.
     void handle_call_ipi();
 
 private:
+    IdleHook idle_hook_ = nullptr;
     enum class ApResult { online, no_answer, stuck, no_memory };
 
     Status prepare_trampoline();

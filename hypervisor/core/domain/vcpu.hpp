@@ -64,6 +64,7 @@ public:
     GuestRegisters regs{};
     PvVcpuState pv;
     VcpuState state = VcpuState::offline;
+    bool initialised = false; // has a context (boot vCPU, or VCPUOP_initialise)
     uint64_t cpu_time_ns = 0; // time spent running, for accounting
 
 private:

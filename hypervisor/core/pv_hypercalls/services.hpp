@@ -14,6 +14,7 @@
 #include "include/public/errno.hpp"
 #include "include/public/hypercall.hpp"
 #include "include/public/shared_info.hpp"
+#include "include/public/vcpu_context.hpp"
 #include "lib/string_view.hpp"
 
 #include <cstddef>
@@ -164,6 +165,12 @@ public:
     virtual void* map_guest_frame(Domain& domain, uint64_t mfn);
     virtual void unmap_guest_frame(Domain& domain, uint64_t mfn);
 
+    // VCPUOP_initialise: validate and load a secondary vCPU's starting
+    // context (Xen's arch_set_info_guest); 0 or -errno.
+    virtual long initialise_vcpu(Vcpu& vcpu, const abi::VcpuGuestContext& context);
+    // VCPUOP_up of an initialised, offline vCPU: start running it.
+    virtual long vcpu_up(Vcpu& vcpu);
+
 protected:
     ~HypervisorServices() = default;
 };
@@ -190,5 +197,10 @@ inline void* HypervisorServices::map_guest_frame(Domain&, uint64_t) {
     return nullptr;
 }
 inline void HypervisorServices::unmap_guest_frame(Domain&, uint64_t) {}
+
+inline long HypervisorServices::initialise_vcpu(Vcpu&, const abi::VcpuGuestContext&) {
+    return -static_cast<long>(abi::Errno::ENOSYS);
+}
+inline long HypervisorServices::vcpu_up(Vcpu&) { return -static_cast<long>(abi::Errno::ENOSYS); }
 
 } // namespace pv

@@ -94,7 +94,9 @@ long do_vcpu_op(HypercallContext& ctx, const HypercallArgs& args) {
 
     switch (cmd) {
     case abi::raw(VcpuOp::up):
-        return v->state != VcpuState::offline ? 0 : error(Errno::EINVAL);
+        if (v->state != VcpuState::offline) return 0;
+        if (!v->initialised) return error(Errno::EINVAL);
+        return ctx.services->vcpu_up(*v);
 
     case abi::raw(VcpuOp::down):
         return vcpu_down(ctx, *v);
@@ -149,7 +151,17 @@ long do_vcpu_op(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(VcpuOp::get_physid):
         return error(Errno::EINVAL);
 
-    case abi::raw(VcpuOp::initialise):
+    case abi::raw(VcpuOp::initialise): {
+        // Xen: a vCPU gets its context once (-EEXIST after); the context is
+        // the guest's VcpuGuestContext, read whole.
+        if (v->initialised) return error(Errno::EEXIST);
+        static_assert(sizeof(abi::VcpuGuestContext) < 6 * 1024, "fits the hypervisor stack");
+        abi::VcpuGuestContext context;
+        if (!copy_from_guest(ctx.guest, GuestHandle<abi::VcpuGuestContext>(arg), context))
+            return error(Errno::EFAULT);
+        return ctx.services->initialise_vcpu(*v, context);
+    }
+
     default:
         return error(Errno::ENOSYS);
     }

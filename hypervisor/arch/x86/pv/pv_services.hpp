@@ -24,6 +24,9 @@ public:
         void (*cancel_timer)(Vcpu&) = nullptr;
         // Make the running vCPU's guest GDT frames live on this CPU.
         Status (*load_guest_gdt)(Vcpu&) = nullptr;
+        long (*initialise_vcpu)(Vcpu&, const abi::VcpuGuestContext&) = nullptr;
+        long (*vcpu_up)(Vcpu&) = nullptr;
+        void (*kick)(Vcpu&) = nullptr;
     };
     PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
 
@@ -55,8 +58,19 @@ public:
     VcpuTimeState* vcpu_time(Vcpu& vcpu) override { return hooks_.vcpu_time ? hooks_.vcpu_time(vcpu) : nullptr; }
     // One vCPU per CPU, on the CPU that delivers to it: waking is making it
     // runnable; the blocked wait loop notices.
+    // Wake the vCPU if blocked; if it runs (or waits) on another CPU, that
+    // CPU gets an event-check IPI. Called with event locks held: no locks.
     void kick_vcpu(Vcpu& vcpu) override {
-        if (vcpu.state == VcpuState::blocked) vcpu.state = VcpuState::runnable;
+        if (hooks_.kick)
+            hooks_.kick(vcpu);
+        else if (vcpu.state == VcpuState::blocked)
+            vcpu.state = VcpuState::runnable;
+    }
+    long initialise_vcpu(Vcpu& vcpu, const abi::VcpuGuestContext& context) override {
+        return hooks_.initialise_vcpu ? hooks_.initialise_vcpu(vcpu, context) : -static_cast<long>(Errno::ENOSYS);
+    }
+    long vcpu_up(Vcpu& vcpu) override {
+        return hooks_.vcpu_up ? hooks_.vcpu_up(vcpu) : -static_cast<long>(Errno::ENOSYS);
     }
     uint64_t system_time_ns() override { return hooks_.now_ns ? hooks_.now_ns() : 0; }
     void set_vcpu_timer(Vcpu& vcpu, uint64_t deadline_ns) override {
