@@ -282,6 +282,17 @@ PvServices::Hooks pv_hooks() {
     hooks.now_ns = [] { return system_clock.now_ns(); };
     hooks.set_timer = set_vcpu_timer;
     hooks.cancel_timer = cancel_vcpu_timer;
+    hooks.log = &logger;
+    hooks.physinfo = [](abi::SysctlPhysinfo& info) {
+        info.nr_cpus = smp.online_count();
+        info.max_cpu_id = smp.online_count() ? smp.online_count() - 1 : 0;
+        info.total_pages = frames.total_count();
+        info.free_pages = frames.free_count();
+        info.cpu_khz = system_clock.tsc_hz() / 1000;
+        info.virt_caps = abi::k_virt_cap_pv;
+        if (cpu_features.virt.usable())
+            info.virt_caps |= cpu_features.virt.kind == VirtualizationKind::svm ? abi::k_virt_cap_svm : abi::k_virt_cap_vmx;
+    };
     hooks.initialise_vcpu = initialise_dom0_vcpu;
     hooks.vcpu_up = bring_up_dom0_vcpu;
     hooks.kick = [](Vcpu& v) {
@@ -411,6 +422,7 @@ void init_pv_mmu() {
     config.m2p_entries = m2p.frame_count();
     pv_mmu = new (mmu_storage) PvMmu(config);
     pv_services.set_mmu(pv_mmu);
+    pv_services.set_machine_memory(boot_info.memory, boot_info.memory_count);
 }
 
 // Dom0 from the first boot module; without one the hypervisor idles.

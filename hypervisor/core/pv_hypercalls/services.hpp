@@ -13,7 +13,9 @@
 #include "core/domain/vcpu.hpp"
 #include "include/public/errno.hpp"
 #include "include/public/hypercall.hpp"
+#include "include/public/memory.hpp"
 #include "include/public/shared_info.hpp"
+#include "include/public/control.hpp"
 #include "include/public/vcpu_context.hpp"
 #include "lib/string_view.hpp"
 
@@ -133,6 +135,10 @@ public:
     // The hypervisor's PV MMU (core/pv_mm/pv_mmu.hpp), or null: mmu_update,
     // mmuext_op, update_va_mapping and memory_op then answer -ENOSYS.
     virtual PvMmu* pv_mmu() { return nullptr; }
+    // XENMEM_machine_memory_map: entry `index` of the machine's memory map
+    // (E820 types, sorted, non-overlapping), false past the last one.
+    // Default: no map known (the sub-op then answers -ENOSYS).
+    virtual bool machine_memory_range(size_t index, abi::E820Entry& out);
 
     // --- Event channels and PV time (issue 4: core/event, core/pv_time) ---
     // Defaults: no event channels / timers (their hypercalls answer -ENOSYS).
@@ -171,6 +177,10 @@ public:
     // VCPUOP_up of an initialised, offline vCPU: start running it.
     virtual long vcpu_up(Vcpu& vcpu);
 
+    // sysctl: what the machine has, and the hypervisor's log ring.
+    virtual void physinfo(abi::SysctlPhysinfo& info);
+    virtual size_t read_console_log(uint64_t& cursor, char* buffer, size_t count);
+
 protected:
     ~HypervisorServices() = default;
 };
@@ -180,6 +190,9 @@ inline long HypervisorServices::set_gdt(Vcpu&, const uint64_t*, unsigned, unsign
 }
 inline long HypervisorServices::update_descriptor(Domain&, uint64_t, uint64_t) {
     return -static_cast<long>(abi::Errno::ENOSYS);
+}
+inline bool HypervisorServices::machine_memory_range(size_t, abi::E820Entry&) {
+    return false;
 }
 inline EventChannels* HypervisorServices::event_channels(Domain&) {
     return nullptr;
@@ -202,5 +215,8 @@ inline long HypervisorServices::initialise_vcpu(Vcpu&, const abi::VcpuGuestConte
     return -static_cast<long>(abi::Errno::ENOSYS);
 }
 inline long HypervisorServices::vcpu_up(Vcpu&) { return -static_cast<long>(abi::Errno::ENOSYS); }
+
+inline void HypervisorServices::physinfo(abi::SysctlPhysinfo& info) { info = {}; }
+inline size_t HypervisorServices::read_console_log(uint64_t&, char*, size_t) { return 0; }
 
 } // namespace pv

@@ -1,5 +1,6 @@
 // The PV hypercall table: the hypercalls of issue 3 plus multicall. Every
 // other number answers -ENOSYS until its issue adds a line here.
+#include "core/control/control.hpp"
 #include "core/event/event_channel_op.hpp"
 #include "core/hypercall/multicall.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
@@ -40,6 +41,9 @@ constexpr HypercallTable k_pv_hypercalls{{
     k_update_va_mapping_entry,
     k_update_va_mapping_otherdomain_entry,
     k_memory_op_entry,
+    // The toolstack's interface (include/public/control.hpp).
+    {Hypercall::sysctl, "sysctl", do_sysctl, 1},
+    {Hypercall::domctl, "domctl", do_domctl, 1},
 }};
 static_assert(k_pv_hypercalls.valid(), "PV hypercall table: bad or duplicate entry");
 

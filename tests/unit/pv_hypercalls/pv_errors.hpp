@@ -12,6 +12,7 @@ constexpr long err(abi::Errno e) {
 }
 
 inline constexpr long k_eperm = err(abi::Errno::EPERM);
+inline constexpr long k_eacces = err(abi::Errno::EACCES);
 inline constexpr long k_esrch = err(abi::Errno::ESRCH);
 inline constexpr long k_e2big = err(abi::Errno::E2BIG);
 inline constexpr long k_efault = err(abi::Errno::EFAULT);

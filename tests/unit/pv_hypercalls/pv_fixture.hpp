@@ -68,6 +68,12 @@ public:
 
     const HypervisorVersionInfo& version_info() override { return version; }
     abi::VcpuInfo* vcpu_info(Vcpu&) override { return has_vcpu_info ? &info : nullptr; }
+    size_t read_console_log(uint64_t& cursor, char* buffer, size_t count) override {
+        size_t n = 0;
+        while (n < count && cursor < console_log.size()) buffer[n++] = console_log[cursor++];
+        return n;
+    }
+    std::string console_log;
 
     void guest_mode_changed(Vcpu& v) override { mode_changes.push_back(v.pv.kernel_mode); }
     void segment_base_changed(Vcpu&, abi::SegmentBase which) override { segbases.push_back(which); }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "arch/x86/uart.hpp"
+#include "core/boot/boot_info.hpp"
+#include "lib/log.hpp"
 #include "lib/status.hpp"
 #include "core/pv_hypercalls/services.hpp"
 
@@ -27,6 +29,8 @@ public:
         long (*initialise_vcpu)(Vcpu&, const abi::VcpuGuestContext&) = nullptr;
         long (*vcpu_up)(Vcpu&) = nullptr;
         void (*kick)(Vcpu&) = nullptr;
+        void (*physinfo)(abi::SysctlPhysinfo&) = nullptr;
+        Logger* log = nullptr; // the hypervisor log, for sysctl readconsole
     };
     PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
 
@@ -54,6 +58,19 @@ public:
     long update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc) override;
     PvMmu* pv_mmu() override { return hooks_.mmu; }
     void set_mmu(PvMmu* mmu) { hooks_.mmu = mmu; }
+    // The machine's memory map (the boot loader's, sanitized), for
+    // XENMEM_machine_memory_map; MemoryType values are the E820 types.
+    void set_machine_memory(const MemoryRange* ranges, size_t count) {
+        machine_memory_ = ranges;
+        machine_memory_count_ = count;
+    }
+    bool machine_memory_range(size_t index, abi::E820Entry& out) override {
+        if (index >= machine_memory_count_) return false;
+        out.addr = machine_memory_[index].base;
+        out.size = machine_memory_[index].length;
+        out.type = static_cast<uint32_t>(machine_memory_[index].type);
+        return true;
+    }
     EventChannels* event_channels(Domain& domain) override { return hooks_.events ? hooks_.events(domain) : nullptr; }
     VcpuTimeState* vcpu_time(Vcpu& vcpu) override { return hooks_.vcpu_time ? hooks_.vcpu_time(vcpu) : nullptr; }
     // One vCPU per CPU, on the CPU that delivers to it: waking is making it
@@ -80,12 +97,21 @@ public:
         if (hooks_.cancel_timer) hooks_.cancel_timer(vcpu);
     }
     void* map_guest_frame(Domain& domain, uint64_t mfn) override;
+    void physinfo(abi::SysctlPhysinfo& info) override {
+        info = {};
+        if (hooks_.physinfo) hooks_.physinfo(info);
+    }
+    size_t read_console_log(uint64_t& cursor, char* buffer, size_t count) override {
+        return hooks_.log ? hooks_.log->read(cursor, buffer, count) : 0;
+    }
     void unmap_guest_frame(Domain& domain, uint64_t mfn) override;
 
 private:
     void fill_input();
     Hooks hooks_;
     HypervisorVersionInfo version_;
+    const MemoryRange* machine_memory_ = nullptr;
+    size_t machine_memory_count_ = 0;
     char input_[256] = {};
     size_t input_head_ = 0, input_count_ = 0;
     char line_[256] = {};
