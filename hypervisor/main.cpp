@@ -435,6 +435,7 @@ void start_dom0() {
     smp.set_idle_hook(start_handed_vcpu);
     set_guest_exception_handler([](TrapFrame& f) { pv_handle_guest_exception(f); });
     set_guest_return_hook([](TrapFrame& f) { pv_return_to_guest(f); });
+    set_guest_iret_fault_hook([](TrapFrame& f) { pv_handle_iret_fault(f); });
     if (options.console.has(ConsoleDevice::com1)) reserve_hypervisor_io_port(Uart::k_com1, 8);
     if (options.console.has(ConsoleDevice::com2)) reserve_hypervisor_io_port(Uart::k_com2, 8);
     PvEnvironment env;

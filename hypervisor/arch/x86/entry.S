@@ -75,6 +75,10 @@ interrupt_exit:
         jz      2f
         swapgs
 2:      add     $16, %rsp               /* vector and error code */
+        /* IRETQ into a guest faults if the guest's CS/SS are not loadable;
+         * the fault handler recognises this address (interrupt_exit_iret). */
+        .globl  interrupt_exit_iret
+interrupt_exit_iret:
         iretq
 
 /* x86_resume_frame(frame): load %rsp with a TrapFrame (a guest's, at the

@@ -32,6 +32,7 @@ alignas(16) IdtEntry idt[256];
 InterruptHandler handlers[256];
 InterruptHandler guest_exception_handler;
 InterruptHandler guest_return_hook;
+InterruptHandler guest_iret_fault_hook;
 
 constexpr const char* k_exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -45,7 +46,7 @@ constexpr const char* k_exception_names[32] = {
 
 } // namespace
 
-extern "C" char interrupt_stubs[];
+extern "C" char interrupt_stubs[], interrupt_exit_iret[];
 
 const char* exception_name(uint64_t vector) {
     return vector < 32 ? k_exception_names[vector] : "external interrupt";
@@ -79,6 +80,7 @@ void idt_load() {
 void set_interrupt_handler(uint8_t v, InterruptHandler handler) { handlers[v] = handler; }
 void set_guest_exception_handler(InterruptHandler handler) { guest_exception_handler = handler; }
 void set_guest_return_hook(InterruptHandler hook) { guest_return_hook = hook; }
+void set_guest_iret_fault_hook(InterruptHandler hook) { guest_iret_fault_hook = hook; }
 
 extern "C" void x86_handle_interrupt(TrapFrame* frame) {
     uint64_t v = frame->vector;
@@ -93,6 +95,12 @@ extern "C" void x86_handle_interrupt(TrapFrame* frame) {
         // An interrupt that arrived while a guest ran: it may have made an
         // event pending for that guest.
         if ((frame->cs & 3) == 3 && guest_return_hook) guest_return_hook(*frame);
+        return;
+    }
+    // The return into a guest faulted on the guest's own selectors: the
+    // guest's fault, not the hypervisor's.
+    if (v < 32 && frame->rip == reinterpret_cast<uint64_t>(interrupt_exit_iret) && guest_iret_fault_hook) {
+        guest_iret_fault_hook(*frame);
         return;
     }
     // Nothing expects this vector: an exception in the hypervisor is a bug.

@@ -40,6 +40,10 @@ void set_interrupt_handler(uint8_t vector, InterruptHandler handler);
 void set_guest_exception_handler(InterruptHandler handler);
 // Runs before an interrupt handler returns to ring 3 (event delivery).
 void set_guest_return_hook(InterruptHandler hook);
+// An exception raised by the IRETQ that returns to a guest (the guest's
+// CS/SS cannot be loaded): Xen's failsafe case. The frame is the fault's;
+// the guest frame being returned to lies at its RSP.
+void set_guest_iret_fault_hook(InterruptHandler hook);
 
 const char* exception_name(uint64_t vector);
 

@@ -12,6 +12,7 @@
 #include "lib/log.hpp"
 
 extern "C" char pv_syscall_entry[], pv_syscall_compat_entry[];
+extern "C" [[noreturn]] void x86_resume_frame(pv::x86::TrapFrame* frame);
 
 namespace pv::x86 {
 
@@ -90,6 +91,9 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     ctx.vcpu_id = v.id();
     if (hypercalls.prepare) hypercalls.prepare(ctx);
     long result = dispatch_hypercall(ctx, args);
+    if (result < 0 && result != k_hypercall_restart)
+        log_debug("d{}v{}: hypercall {}({:#x}, {:#x}, {:#x}) = {}", d.id(), v.id(), args.number(), args.raw(0),
+                  args.raw(1), args.raw(2), result);
 
     if (d.state == DomainState::shut_down || d.state == DomainState::dying) stop_if_domain_stopped(v);
     GuestRegisters& r = v.regs;
@@ -118,6 +122,33 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
 } // namespace
 
 void handle_guest_exception(TrapFrame& f);
+
+void pv_handle_iret_fault(TrapFrame& fault_frame) {
+    // IRETQ ran after SWAPGS: the guest's GS base is live, and the fault
+    // came from ring 0, so the entry did not swap. Ours back first.
+    asm volatile("swapgs" ::: "memory");
+    Vcpu* v = this_cpu().current;
+    if (!v) panic_on_exception(fault_frame);
+    // Copy out before rebuilding: the fault's frame and the IRETQ frame it
+    // points at overlap the top of the stack where the guest frame goes.
+    const TrapFrame fault = fault_frame;
+    const uint64_t* iret_words = reinterpret_cast<const uint64_t*>(fault.rsp);
+    const uint64_t iret[5] = {iret_words[0], iret_words[1], iret_words[2], iret_words[3], iret_words[4]};
+    TrapFrame& f = *reinterpret_cast<TrapFrame*>(this_cpu().stack_top - sizeof(TrapFrame));
+    f = fault;
+    f.rip = iret[0]; f.cs = iret[1]; f.rflags = iret[2]; f.rsp = iret[3]; f.ss = iret[4];
+    if (v->pv.failsafe.address == 0) crash_domain(*v, f, "cannot load the guest's selectors on return, and no failsafe callback");
+    // Xen's failsafe frame: DS, ES, FS, GS between R11 and RIP;
+    // the bounce itself returns on the flat selectors, which always load.
+    uint16_t ds, es, fs, gs;
+    asm volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3" : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+    const uint64_t segments[4] = {ds, es, fs, gs};
+    if (!bounce_to_guest(*v, f, v->pv.failsafe.address, v->pv.failsafe.mask_events, false, 0, segments))
+        crash_domain(*v, f, "the guest kernel stack cannot take a failsafe frame");
+    // The saved CS/SS in the frame are the guest's bad ones (it inspects
+    // them); the bounce itself continues on the flat selectors.
+    x86_resume_frame(&f);
+}
 
 void pv_set_hypercall_environment(const PvHypercallEnvironment& env) { hypercalls = env; }
 

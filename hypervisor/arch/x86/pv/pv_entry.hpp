@@ -28,5 +28,8 @@ void pv_handle_guest_exception(TrapFrame& frame);
 // 2-level semantics: upcall_pending set and upcall_mask clear → bounce to
 // the event callback with events masked).
 void pv_return_to_guest(TrapFrame& frame);
+// The IRETQ into the guest faulted (a selector the guest chose cannot be
+// loaded): to the guest's failsafe callback, as Xen does, or crash it.
+void pv_handle_iret_fault(TrapFrame& fault);
 
 } // namespace pv::x86
