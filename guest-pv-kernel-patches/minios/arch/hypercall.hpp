@@ -8,11 +8,14 @@
 #include "arch/frame.hpp"
 #include "include/public/callback.hpp"
 #include "include/public/console_io.hpp"
+#include "include/public/event_channel.hpp"
 #include "include/public/hypercall.hpp"
+#include "include/public/memory.hpp"
 #include "include/public/mmu.hpp"
 #include "include/public/multicall.hpp"
 #include "include/public/physdev.hpp"
 #include "include/public/sched.hpp"
+#include "include/public/vcpu.hpp"
 #include "include/public/version.hpp"
 
 #include <cstdint>
@@ -127,6 +130,39 @@ inline long update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags) {
 
 inline long mmuext_op(abi::MmuextOp* ops, uint32_t count, uint32_t* done) {
     return call(abi::Hypercall::mmuext_op, ptr(ops), count, ptr(done), abi::k_domid_self);
+}
+
+inline long mmu_update(abi::MmuUpdate* reqs, uint32_t count, uint32_t* done) {
+    return call(abi::Hypercall::mmu_update, ptr(reqs), count, ptr(done), abi::k_domid_self);
+}
+
+// One mmuext_op with only arg1 (pin, unpin, base pointers, invlpg, ...).
+inline long mmuext(abi::MmuextCmd cmd, uint64_t arg1 = 0, uint64_t arg2 = 0) {
+    abi::MmuextOp op{};
+    op.cmd = abi::raw(cmd);
+    op.arg1.mfn = arg1;
+    op.arg2.src_mfn = arg2;
+    uint32_t done = 0;
+    return mmuext_op(&op, 1, &done);
+}
+
+inline long memory_op(abi::MemoryOp op, void* arg) {
+    return call(abi::Hypercall::memory_op, abi::raw(op), ptr(arg));
+}
+
+// ---- events and time -------------------------------------------------------
+
+inline long event_channel_op(abi::EventChannelOp op, void* arg) {
+    return call(abi::Hypercall::event_channel_op, abi::raw(op), ptr(arg));
+}
+
+inline long vcpu_op(abi::VcpuOp op, uint32_t vcpu, void* arg = nullptr) {
+    return call(abi::Hypercall::vcpu_op, abi::raw(op), vcpu, ptr(arg));
+}
+
+// Absolute system time in ns; 0 stops the timer.
+inline long set_timer_op(uint64_t timeout) {
+    return call(abi::Hypercall::set_timer_op, timeout);
 }
 
 } // namespace minios::hv

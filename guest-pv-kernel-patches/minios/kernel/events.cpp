@@ -37,6 +37,8 @@ void Events::on_upcall(TrapFrame& frame) {
         return;
     }
     abi::VcpuInfo& vcpu = shared_info_->vcpu_info[0];
+    if (__atomic_load_n(&vcpu.evtchn_upcall_mask, __ATOMIC_RELAXED) == 0) ++unmasked_on_entry_;
+    last_saved_mask_ = frame.saved_event_mask();
     // Clear the flag before scanning, so an event that arrives meanwhile
     // raises it again (shared_info.hpp, VcpuInfo).
     __atomic_store_n(&vcpu.evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
@@ -49,9 +51,66 @@ void Events::on_upcall(TrapFrame& frame) {
         const uint64_t cleared =
             __atomic_fetch_and(&shared_info_->evtchn_pending[word], ~unmasked, __ATOMIC_SEQ_CST) &
             unmasked;
+        delivered_[word] |= cleared;
         for (uint64_t bits = cleared; bits != 0; bits &= bits - 1)
             ++ports_cleared_; // no libgcc popcount
     }
+}
+
+bool Events::take_delivered(uint32_t port) {
+    if (port >= abi::k_evtchn_2l_nr_channels) return false;
+    const uint64_t bit = uint64_t{1} << (port % 64);
+    const bool seen = (delivered_[port / 64] & bit) != 0;
+    delivered_[port / 64] &= ~bit;
+    return seen;
+}
+
+void Events::forget_delivered() {
+    for (uint64_t& word : delivered_)
+        word = 0;
+}
+
+void Events::deliver_pending() {
+    if (shared_info_ == nullptr) return;
+    abi::VcpuInfo& vcpu = shared_info_->vcpu_info[0];
+    __atomic_store_n(&vcpu.evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&vcpu.evtchn_upcall_pending, __ATOMIC_SEQ_CST) != 0)
+        hv::xen_version(abi::VersionOp::version);
+    mask_events();
+}
+
+void Events::mask_events() {
+    if (shared_info_ == nullptr) return;
+    __atomic_store_n(&shared_info_->vcpu_info[0].evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+}
+
+bool Events::port_pending(uint32_t port) const {
+    if (shared_info_ == nullptr || port >= abi::k_evtchn_2l_nr_channels) return false;
+    return (__atomic_load_n(&shared_info_->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) >>
+            (port % 64)) &
+           1;
+}
+
+bool Events::port_masked(uint32_t port) const {
+    if (shared_info_ == nullptr || port >= abi::k_evtchn_2l_nr_channels) return false;
+    return (__atomic_load_n(&shared_info_->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) >>
+            (port % 64)) &
+           1;
+}
+
+void Events::clear_pending(uint32_t port) {
+    if (shared_info_ == nullptr || port >= abi::k_evtchn_2l_nr_channels) return;
+    __atomic_fetch_and(&shared_info_->evtchn_pending[port / 64], ~(uint64_t{1} << (port % 64)),
+                       __ATOMIC_SEQ_CST);
+}
+
+void Events::set_mask(uint32_t port, bool masked) {
+    if (shared_info_ == nullptr || port >= abi::k_evtchn_2l_nr_channels) return;
+    const uint64_t bit = uint64_t{1} << (port % 64);
+    if (masked)
+        __atomic_fetch_or(&shared_info_->evtchn_mask[port / 64], bit, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(&shared_info_->evtchn_mask[port / 64], ~bit, __ATOMIC_SEQ_CST);
 }
 
 } // namespace minios

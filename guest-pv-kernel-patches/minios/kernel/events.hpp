@@ -2,10 +2,11 @@
 //
 // start_info.shared_info is a machine address: a PV guest has to map it
 // itself (update_va_mapping of one of its own pages). minios does that when
-// the hypervisor allows it and otherwise runs without it: it binds no event
-// channels and keeps events masked in kernel mode, so the only thing it
-// loses is the ability to acknowledge an upcall (its event callback then
-// returns with events masked instead).
+// the hypervisor allows it and otherwise runs without it: the kernel binds
+// no event channels itself (the self-test does) and keeps events masked in
+// kernel mode, so the only thing it loses is the ability to acknowledge an
+// upcall (its event callback then returns with events masked instead).
+// The callback serves vCPU 0 only.
 #pragma once
 
 #include "arch/frame.hpp"
@@ -30,17 +31,46 @@ public:
     }
     long map_result() const { return map_result_; }
 
-    // The event callback: acknowledges whatever is pending. minios binds no
-    // ports yet, so pending unmasked ports are simply cleared and counted.
+    // The event callback: acknowledges whatever is pending. Pending
+    // unmasked ports are cleared, counted and remembered as delivered (the
+    // self-test asks for them with take_delivered()).
     void on_upcall(TrapFrame& frame);
     uint64_t upcalls() const { return upcalls_; }
     uint64_t ports_cleared() const { return ports_cleared_; }
+    // Upcalls that found evtchn_upcall_mask clear on entry (the hypervisor
+    // must set it before entering the callback).
+    uint64_t upcalls_unmasked_on_entry() const { return unmasked_on_entry_; }
+    // The event mask the interrupted context had (bounce frame cs[39:32])
+    // in the last upcall.
+    uint8_t last_saved_mask() const { return last_saved_mask_; }
+
+    // The port was found pending by an upcall since the last call: clears
+    // the record and returns true.
+    bool take_delivered(uint32_t port);
+    void forget_delivered();
+
+    // Lets pending upcalls in: clears evtchn_upcall_mask, makes a hypercall
+    // if one is pending (the hypervisor delivers it on the way back, as
+    // Linux's xen_force_evtchn_callback relies on), then masks events again.
+    // No-op without shared_info.
+    void deliver_pending();
+    // Sets evtchn_upcall_mask again (after sched_op block cleared it).
+    void mask_events();
+
+    // The 2-level bitmaps, for ports below abi::k_evtchn_2l_nr_channels.
+    bool port_pending(uint32_t port) const;
+    bool port_masked(uint32_t port) const;
+    void clear_pending(uint32_t port);
+    void set_mask(uint32_t port, bool masked);
 
 private:
     abi::SharedInfo* shared_info_ = nullptr;
     long map_result_ = 0;
     uint64_t upcalls_ = 0;
     uint64_t ports_cleared_ = 0;
+    uint64_t unmasked_on_entry_ = 0;
+    uint8_t last_saved_mask_ = 0;
+    uint64_t delivered_[abi::k_evtchn_2l_words] = {};
 };
 
 } // namespace minios

@@ -39,6 +39,10 @@ int app_main(Kernel& k);
 // Returns 0 or the first failing hypercall's result; `what` names it.
 long install_traps(const char*& what);
 
+// The trap table install_traps() registered (ends with a zero address), for
+// the virtual IDT of another vCPU (VCPUOP_initialise's trap_ctxt).
+const abi::TrapInfo* installed_trap_table();
+
 // Prints the frame of a trap nobody handled.
 void print_trap_frame(const TrapFrame& frame, const Events& events);
 

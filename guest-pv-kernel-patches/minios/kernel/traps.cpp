@@ -93,6 +93,10 @@ long install_traps(const char*& what) {
     return rc;
 }
 
+const abi::TrapInfo* installed_trap_table() {
+    return trap_table;
+}
+
 void print_trap_frame(const TrapFrame& f, const Events& events) {
     println("minios: {} (vector {}) error code {:#x} in guest {} mode", vector_name(f.vector),
             f.vector, f.error_code, f.from_user_mode() ? "user" : "kernel");

@@ -60,12 +60,18 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu) 
 long UserMode::run(void (*entry)(uint64_t), uint64_t arg, uint64_t& exit_code) {
     if (!prepared_ || prepare_result_ < 0)
         return prepared_ ? prepare_result_ : errno_result(abi::Errno::EAGAIN);
-    if (running_) return errno_result(abi::Errno::EBUSY);
     __builtin_memset(user_stack_, 0, k_page_size);
-    running_ = true;
     const uint64_t top = reinterpret_cast<uintptr_t>(user_stack_) + k_page_size;
     // A call would have pushed a return address: start with rsp % 16 == 8.
-    exit_code = user_enter(&saved_, reinterpret_cast<uintptr_t>(entry), top - 8, arg);
+    return run_at(reinterpret_cast<uintptr_t>(entry), top - 8, arg, exit_code);
+}
+
+long UserMode::run_at(uint64_t entry, uint64_t stack_top, uint64_t arg, uint64_t& exit_code) {
+    if (!prepared_ || prepare_result_ < 0)
+        return prepared_ ? prepare_result_ : errno_result(abi::Errno::EAGAIN);
+    if (running_) return errno_result(abi::Errno::EBUSY);
+    running_ = true;
+    exit_code = user_enter(&saved_, entry, stack_top, arg);
     running_ = false;
     return 0;
 }
@@ -88,6 +94,7 @@ bool UserMode::on_exception(const TrapFrame& frame) {
     if (!running_ || !frame.from_user_mode()) return false;
     println("user: process killed by exception {} (error code {:#x}) at rip {:#x}", frame.vector,
             frame.error_code, frame.rip);
+    last_fault_ = Fault{frame.vector, frame.error_code, frame.rip};
     user_exit(&saved_, k_killed_by_exception + frame.vector);
 }
 

@@ -37,6 +37,10 @@ public:
     // Returns 0 and sets exit_code, or a negative errno if user mode is not
     // available.
     long run(void (*entry)(uint64_t), uint64_t arg, uint64_t& exit_code);
+    // The same with any entry point and user stack top: for a process with
+    // its own page tables (mmuext_op(new_user_baseptr) with another L4),
+    // whose code and stack the kernel's page tables do not map.
+    long run_at(uint64_t entry, uint64_t stack_top, uint64_t arg, uint64_t& exit_code);
 
     // The syscall callback's work (called from minios_trap). Does not return
     // for exit; otherwise leaves the result in frame.rax.
@@ -50,6 +54,14 @@ public:
 
     uint64_t syscalls() const { return syscalls_; }
 
+    // The exception that ended the last process killed by one.
+    struct Fault {
+        uint64_t vector = 0;
+        uint64_t error_code = 0;
+        uint64_t rip = 0;
+    };
+    const Fault& last_fault() const { return last_fault_; }
+
 private:
     long sys_write(uint64_t fd, uint64_t buffer, uint64_t length);
 
@@ -61,6 +73,7 @@ private:
     KernelContext saved_{};
     bool running_ = false;
     uint64_t syscalls_ = 0;
+    Fault last_fault_{};
 };
 
 // The user programs linked into the image (kernel/user_programs.cpp).

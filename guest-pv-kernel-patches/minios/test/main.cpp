@@ -1,4 +1,5 @@
-// The test image: runs the self-test groups and reports a verdict,
+// The test image: runs the self-test groups (test/groups.hpp) and reports a
+// verdict,
 //   minios-test: PASS (<n> checks, <s> skipped)
 //   minios-test: FAIL (<f> of <n> checks failed)
 // then powers off on PASS and crashes the domain on FAIL, so a hypervisor
@@ -14,6 +15,18 @@
 
 namespace minios {
 namespace {
+
+// Each group announces itself with `minios-test: group <name>`.
+struct Group {
+    const char* name;
+    void (*run)(Kernel&, test::Checker&);
+};
+constexpr Group k_groups[] = {
+    {"boot", test::test_boot},     {"hypercalls", test::test_hypercalls},
+    {"traps", test::test_traps},   {"user", test::test_user},
+    {"time", test::test_time},     {"pv-mmu", test::test_pv_mmu},
+    {"events", test::test_events},
+};
 
 void provoke_fault_if_asked(const Kernel& k) {
     const pv::StringView cmdline = k.boot.command_line();
@@ -39,10 +52,10 @@ int app_main(Kernel& k) {
     c.set_strict(has_option(k.boot.command_line(), "strict"));
     println("minios-test: Paravane minios {} self-test", MINIOS_VERSION_STRING);
     provoke_fault_if_asked(k);
-    test::test_boot(k, c);
-    test::test_hypercalls(k, c);
-    test::test_traps(k, c);
-    test::test_user(k, c);
+    for (const Group& group : k_groups) {
+        println("minios-test: group {}", group.name);
+        group.run(k, c);
+    }
     const unsigned total = c.passed() + c.failed();
     if (c.failed() == 0) {
         println("minios-test: PASS ({} checks, {} skipped)", total, c.skipped());
