@@ -177,13 +177,19 @@ void init_memory() {
     // ring 0 (CR0.WP); with SMEP/SMAP the hypervisor can neither run nor
     // (outside explicit guest copies) touch user pages (SDM Vol. 3 §5.6).
     write_cr0(read_cr0() | cr0::wp);
+    // SSE for guests (FXSAVE and #XM), as Xen's CR4 always has it: PV
+    // kernels use SSE and see these bits in CR4. The hypervisor itself is
+    // built without SSE, so guest SSE state is never disturbed here.
+    // `no-smap` (Xen's smap=0) leaves SMAP off: QEMU 7.2's TCG faults a
+    // guest's ring-3 IRETQ under SMAP, as it does Xen's PV guests.
+    const bool smap = cpu_features.smap && options.smap;
     uint64_t cr4_bits = (cpu_features.pge ? cr4::pge : 0) | (cpu_features.smep ? cr4::smep : 0) |
-                        (cpu_features.smap ? cr4::smap : 0);
+                        (smap ? cr4::smap : 0) | cr4::osfxsr | cr4::osxmmexcpt;
     write_cr4(read_cr4() | cr4_bits);
     log_info("memory: {} MiB usable, {} MiB free, direct map up to {:#x}; NX {}, SMEP {}, SMAP {}",
              frames.total_count() * k_page >> 20, frames.free_count() * k_page >> 20,
              page_tables.directmap_top(), cpu_features.nx ? "on" : "off",
-             cpu_features.smep ? "on" : "off", cpu_features.smap ? "on" : "off");
+             cpu_features.smep ? "on" : "off", smap ? "on" : "off");
 }
 
 uint64_t alloc_stack_top(uint64_t bytes) {
@@ -402,7 +408,7 @@ long initialise_dom0_vcpu(Vcpu& v, const abi::VcpuGuestContext& context) {
 
 long bring_up_dom0_vcpu(Vcpu& v) {
     PerCpu& cpu = cpu_of(v);
-    if (!cpu.online || cpu.current) return -static_cast<long>(Errno::EBUSY);
+    if (!cpu.online || (cpu.current && cpu.current != &v)) return -static_cast<long>(Errno::EBUSY);
     v.state = VcpuState::runnable;
     __atomic_store_n(&cpu.start_vcpu, &v, __ATOMIC_RELEASE);
     send_event_check(cpu);
@@ -447,6 +453,13 @@ void start_dom0() {
         return e ? e->vcpu_info(v.id()) : nullptr;
     };
     env.mmu = [] { return pv_mmu; };
+    env.idle = [] { start_handed_vcpu(this_cpu()); };
+    env.runstate = [](Vcpu& v, bool running) {
+        if (VcpuTimeState* t = time_of(v)) {
+            PvGuestSpace space = guest_space_of(v);
+            t->runstate_change(running ? abi::RunState::running : abi::RunState::blocked, system_clock.now_ns(), &space);
+        }
+    };
     pv_set_environment(env);
     pv_set_hypercall_environment({&pv_hypercall_table(),
                                   [](HypercallContext& ctx) { ctx.services = &pv_services; },

@@ -118,6 +118,7 @@ namespace cr4 {
 inline constexpr uint64_t pae = 1ull << 5;
 inline constexpr uint64_t pge = 1ull << 7;
 inline constexpr uint64_t osfxsr = 1ull << 9;
+inline constexpr uint64_t osxmmexcpt = 1ull << 10;
 inline constexpr uint64_t smep = 1ull << 20;
 inline constexpr uint64_t smap = 1ull << 21;
 } // namespace cr4

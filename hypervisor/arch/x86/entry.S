@@ -87,3 +87,23 @@ interrupt_exit_iret:
 x86_resume_frame:
         mov     %rdi, %rsp
         jmp     interrupt_exit
+
+/* x86_enter_guest_frame(src, dst): enter a guest for the first time on this
+ * CPU from a TrapFrame built anywhere (src) by placing it at dst (the top of
+ * this CPU's stack) and leaving through it. dst lies above src and may
+ * overlap the caller's own frames, so the copy runs backwards (a memmove)
+ * with interrupts off, and nothing on the old stack is used afterwards. */
+        .globl x86_enter_guest_frame
+x86_enter_guest_frame:
+        cli
+        mov     %rdi, %rax
+        mov     %rsi, %rdi
+        mov     %rax, %rsi
+        lea     (TF_SIZE - 8)(%rsi), %rsi
+        lea     (TF_SIZE - 8)(%rdi), %rdi
+        mov     $(TF_SIZE / 8), %ecx
+        std
+        rep movsq
+        cld
+        lea     8(%rdi), %rsp
+        jmp     interrupt_exit

@@ -68,6 +68,32 @@ PtWriteInstruction decode_pt_write(const uint8_t* b, size_t n) {
         r.source_register = -1;
         return r;
     }
+    // AND/OR/XOR r/m, r (09, 21, 31; not the byte forms, whose register
+    // numbers mean AH..BH without REX) and r/m, imm (80 ib byte, 81 id,
+    // 83 ib sign-extended; /1 OR, /4 AND, /6 XOR).
+    auto logic_kind = [](unsigned which) {
+        return which == 1 ? PtWriteKind::logic_or
+             : which == 4 ? PtWriteKind::logic_and
+             : which == 6 ? PtWriteKind::logic_xor
+                          : PtWriteKind::none;
+    };
+    if (op == 0x09 || op == 0x21 || op == 0x31) return finish(logic_kind(op >> 3), i + 1, 0);
+    if (op == 0x80 || op == 0x81 || op == 0x83) {
+        if (i + 1 >= n) return {};
+        const PtWriteKind kind = logic_kind((b[i + 1] >> 3) & 7);
+        if (kind == PtWriteKind::none) return {};
+        const unsigned imm_bytes = op == 0x81 ? 4 : 1;
+        if (op == 0x80) insn.operand_size = 1;
+        PtWriteInstruction r = finish(kind, i + 1, imm_bytes);
+        if (r.kind == PtWriteKind::none) return r;
+        const uint8_t* imm = b + r.length - imm_bytes;
+        const int64_t value = imm_bytes == 1 ? static_cast<int8_t>(imm[0])
+                                             : static_cast<int32_t>(imm[0] | (imm[1] << 8) | (imm[2] << 16) |
+                                                                    (uint32_t(imm[3]) << 24));
+        r.immediate = static_cast<uint64_t>(value);
+        r.source_register = -1;
+        return r;
+    }
     if (op != 0x0f || i + 1 >= n) return {};
     uint8_t op2 = b[i + 1];
     if (op2 == 0xb1) return finish(PtWriteKind::cmpxchg, i + 2, 0);
@@ -136,6 +162,19 @@ PtWriteEffect apply_pt_write(const PtWriteInstruction& insn, uint64_t old_entry,
                       : insn.kind == PtWriteKind::bit_clear ? old_part & ~flag
                                                             : old_part ^ flag;
         e.new_entry = merge(part);
+        break;
+    }
+    case PtWriteKind::logic_and:
+    case PtWriteKind::logic_or:
+    case PtWriteKind::logic_xor: {
+        uint64_t part = insn.kind == PtWriteKind::logic_and ? old_part & source
+                      : insn.kind == PtWriteKind::logic_or  ? old_part | source
+                                                            : old_part ^ source;
+        e.new_entry = merge(part);
+        e.sets_zf = true;
+        e.zf = (part & mask) == 0;
+        e.sets_cf = true;
+        e.cf = false;
         break;
     }
     case PtWriteKind::none:

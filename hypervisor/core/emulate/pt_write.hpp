@@ -1,7 +1,9 @@
 // Decoding a guest write to one of its (read-only) page-table pages, for
 // writable page tables (VMASST_TYPE_writable_pagetables, which PV Linux
 // always enables): the instruction forms a PV kernel uses to change a page
-// table entry — MOV, XCHG, CMPXCHG, and locked bit operations — turned into
+// table entry — MOV, XCHG, CMPXCHG, locked bit operations, and AND/OR/XOR
+// (what Linux's clear_bit/set_bit with a constant bit compile to, e.g.
+// `lock andb $~2,(%r12)` to write-protect an entry) — turned into
 // "the 8-byte entry becomes NEW" plus what happens to the registers.
 // Anything else is not emulated and the #PF goes back to the guest.
 #pragma once
@@ -11,14 +13,16 @@
 
 namespace pv {
 
-enum class PtWriteKind : uint8_t { mov, xchg, cmpxchg, bit_set, bit_clear, bit_complement, none };
+enum class PtWriteKind : uint8_t {
+    mov, xchg, cmpxchg, bit_set, bit_clear, bit_complement, logic_and, logic_or, logic_xor, none
+};
 
 struct PtWriteInstruction {
     PtWriteKind kind = PtWriteKind::none;
     unsigned length = 0;        // bytes, for advancing RIP
-    unsigned operand_size = 0;  // 4 or 8 (2/1-byte writes are not emulated)
+    unsigned operand_size = 0;  // 1 (AND/OR/XOR only), 4 or 8; 2-byte writes are not emulated
     int source_register = -1;   // 0..15 (RAX..R15), or -1 for an immediate
-    uint64_t immediate = 0;     // MOV imm32 (sign-extended) or the bit index of BTS/BTR/BTC imm8
+    uint64_t immediate = 0;     // MOV/AND/OR/XOR imm (sign-extended) or the bit index of BTS/BTR/BTC imm8
     bool locked = false;
 };
 
@@ -34,7 +38,8 @@ struct PtWriteEffect {
     // Register updates: XCHG/CMPXCHG write back the old value.
     int result_register = -1;
     uint64_t result_value = 0;
-    // Flags a CMPXCHG or bit operation defines.
+    // Flags a CMPXCHG, bit or logic operation defines (logic: ZF from the
+    // result, CF clear; SF/PF/OF are left alone).
     bool sets_zf = false, zf = false;
     bool sets_cf = false, cf = false;
 };

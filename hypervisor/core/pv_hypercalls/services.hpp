@@ -27,6 +27,7 @@ namespace pv {
 class EventChannels; // core/event/event_channels.hpp
 class VcpuTimeState; // core/pv_time/vcpu_time.hpp
 class PvMmu;         // core/pv_mm/pv_mmu.hpp
+class GrantTables;   // core/grant/grant_table.hpp
 
 // The facts xen_version reports. Strings are NUL-terminated; the handler
 // truncates them to the ABI's field sizes. Null strings read as "".
@@ -180,6 +181,10 @@ public:
     // sysctl: what the machine has, and the hypervisor's log ring.
     virtual void physinfo(abi::SysctlPhysinfo& info);
     virtual size_t read_console_log(uint64_t& cursor, char* buffer, size_t count);
+
+    // Grant tables (issue 5: core/grant): the hypervisor's GrantTables, or
+    // null (grant_table_op then answers -ENOSYS).
+    virtual GrantTables* grant_tables() { return nullptr; }
 
 protected:
     ~HypervisorServices() = default;

@@ -2,6 +2,7 @@
 // other number answers -ENOSYS until its issue adds a line here.
 #include "core/control/control.hpp"
 #include "core/event/event_channel_op.hpp"
+#include "core/grant/grant_table_op.hpp"
 #include "core/hypercall/multicall.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
 #include "core/pv_mm/hypercalls.hpp"
@@ -44,6 +45,8 @@ constexpr HypercallTable k_pv_hypercalls{{
     // The toolstack's interface (include/public/control.hpp).
     {Hypercall::sysctl, "sysctl", do_sysctl, 1},
     {Hypercall::domctl, "domctl", do_domctl, 1},
+    // Grant tables (issue 5: core/grant).
+    k_grant_table_op_entry,
 }};
 static_assert(k_pv_hypercalls.valid(), "PV hypercall table: bad or duplicate entry");
 

@@ -11,6 +11,10 @@
 //   current_reservation / maximum_reservation  (DomainId in) pages
 //   memory_map                         the domain's E820: one RAM range of
 //                                      max_pages from 0
+//   machine_memory_map                 (privileged) the machine's E820, which
+//                                      a PV Dom0 lays its own map out by;
+//                                      -EINVAL unless the buffer holds one
+//                                      entry more than the map (Xen's check)
 //   machphys_mapping                   where the read-only M2P is mapped
 // Anything else: -ENOSYS.
 #include "core/hypercall/continuation.hpp"
@@ -125,6 +129,27 @@ long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
         if (!copy_to_guest(ctx.guest, GuestHandle<abi::E820Entry>(map.buffer.address), 0, &ram, map.nr_entries) ||
             !copy_to_guest(ctx.guest, handle, map))
             return error(Errno::EFAULT);
+        return 0;
+    }
+    case abi::MemoryOp::machine_memory_map: {
+        if (!ctx.domain->privileged()) return error(Errno::EPERM);
+        abi::E820Entry entry{};
+        size_t count = 0;
+        while (ctx.services->machine_memory_range(count, entry)) ++count;
+        if (count == 0) return error(Errno::ENOSYS);
+        abi::MemoryMap map;
+        const auto handle = args.handle<abi::MemoryMap>(1);
+        if (!copy_from_guest(ctx.guest, handle, map)) return error(Errno::EFAULT);
+        const GuestHandle<abi::E820Entry> buffer(map.buffer.address);
+        if (!buffer.is_null()) {
+            if (map.nr_entries < count + 1) return error(Errno::EINVAL);
+            for (size_t i = 0; i < count; ++i) {
+                (void)ctx.services->machine_memory_range(i, entry);
+                if (!copy_to_guest(ctx.guest, buffer, i, &entry, 1)) return error(Errno::EFAULT);
+            }
+        }
+        map.nr_entries = static_cast<uint32_t>(count);
+        if (!copy_to_guest(ctx.guest, handle, map)) return error(Errno::EFAULT);
         return 0;
     }
     case abi::MemoryOp::machphys_mapping: {

@@ -185,18 +185,26 @@ void PageTypes::put_l1e(uint64_t entry) {
     put_page(mfn);
 }
 
-Status PageTypes::get_table_entry(uint64_t entry, unsigned level, const Domain& owner) {
+Status PageTypes::get_table_entry(uint64_t entry, unsigned level, const Domain& owner, uint64_t table) {
     if ((entry & pte::k_table_disallowed) != 0) return Errno::EINVAL; // PSE, PCD, PWT, G
     const uint64_t target = pte::mfn_of(entry);
+    if (target == table) {
+        if ((entry & pte::rw) != 0) return Errno::EINVAL; // a writable self-map would bypass validation
+        return get_page(target, owner) ? Status::ok() : Status(Errno::EINVAL);
+    }
     if (!get_page(target, owner)) return Errno::EINVAL;
     Status s = get_page_type(target, table_type(level - 1), owner);
     if (!s) put_page(target);
     return s;
 }
 
-void PageTypes::put_table_entry(uint64_t entry, unsigned level) {
+void PageTypes::put_table_entry(uint64_t entry, unsigned level, uint64_t table) {
     (void)level;
     if (!pte::is_present(entry)) return;
+    if (pte::mfn_of(entry) == table) {
+        put_page(table);
+        return;
+    }
     put_page_and_type(pte::mfn_of(entry));
 }
 
@@ -227,7 +235,7 @@ Status PageTypes::validate_table(uint64_t mfn, unsigned level, const Domain& own
             }
             adjusted = pte::adjust_l1(entry ^ flip);
         } else {
-            Status s = get_table_entry(entry, level, owner);
+            Status s = get_table_entry(entry, level, owner, mfn);
             if (!s) {
                 release_entries(mfn, level, i);
                 return s;
@@ -246,7 +254,7 @@ void PageTypes::release_entries(uint64_t mfn, unsigned level, unsigned end) {
         const uint64_t entry = memory_.read(mfn, i);
         if (!pte::is_present(entry)) continue;
         if (level == 1) put_l1e(entry);
-        else put_table_entry(entry, level);
+        else put_table_entry(entry, level, mfn);
     }
 }
 
@@ -304,7 +312,7 @@ Status PageTypes::mod_entry(uint64_t mfn, unsigned index, uint64_t value, const 
     if (!pte::is_present(value)) {
         if (!update_entry(mfn, index, old, value, preserve_ad)) return lost_race;
         if (level == 1) put_l1e(old);
-        else put_table_entry(old, level);
+        else put_table_entry(old, level, mfn);
         return Status::ok();
     }
 
@@ -325,16 +333,16 @@ Status PageTypes::mod_entry(uint64_t mfn, unsigned index, uint64_t value, const 
         TRY(get_l1e(value, pt_owner, pg_owner, &flip));
         adjusted = pte::adjust_l1(value ^ flip);
     } else {
-        TRY(get_table_entry(value, level, pt_owner));
+        TRY(get_table_entry(value, level, pt_owner, mfn));
         adjusted = pte::adjust_table(level, value);
     }
     if (!update_entry(mfn, index, old, adjusted, preserve_ad)) {
         if (level == 1) put_l1e(adjusted);
-        else put_table_entry(adjusted, level);
+        else put_table_entry(adjusted, level, mfn);
         return lost_race;
     }
     if (level == 1) put_l1e(old);
-    else put_table_entry(old, level);
+    else put_table_entry(old, level, mfn);
     return Status::ok();
 }
 

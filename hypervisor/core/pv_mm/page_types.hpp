@@ -124,8 +124,12 @@ private:
     void devalidate(uint64_t mfn, FrameType type);
     Status validate_table(uint64_t mfn, unsigned level, const Domain& owner);
     void release_entries(uint64_t mfn, unsigned level, unsigned end);
-    Status get_table_entry(uint64_t entry, unsigned level, const Domain& owner);
-    void put_table_entry(uint64_t entry, unsigned level);
+    // `table` is the frame holding the entry: an entry that points back at
+    // its own table, read-only, is a linear page table (Xen's pv-linear-pt:
+    // the guest can read its page tables through it) and takes only a
+    // general reference, so it cannot make a type cycle.
+    Status get_table_entry(uint64_t entry, unsigned level, const Domain& owner, uint64_t table);
+    void put_table_entry(uint64_t entry, unsigned level, uint64_t table);
     Status validate_descriptors(uint64_t mfn);
     bool update_entry(uint64_t mfn, unsigned index, uint64_t old, uint64_t value, bool preserve_ad);
     bool is_io_frame(uint64_t mfn) const;

@@ -92,8 +92,17 @@ Status PvMmu::new_user_baseptr(Vcpu& vcpu, uint64_t mfn) {
 Status PvMmu::adopt_boot_page_tables(Vcpu& vcpu, uint64_t l4_mfn) {
     LockGuard guard(lock_);
     TRY(types_.pin(l4_mfn, FrameType::l4, vcpu.domain()));
+    // The builder may already have set the base pointer, but it holds no
+    // reference yet: take one of its own besides the pin's (Xen's
+    // dom0_construct_pv leaves the top-level table at type count 2, pinned),
+    // or the guest's unpinning it would devalidate the tables it runs on.
+    const uint64_t builder_base = vcpu.pv.kernel_cr3;
+    vcpu.pv.kernel_cr3 = 0;
     Status s = install_kernel_base(types_, hooks_, vcpu, l4_mfn);
-    if (!s) (void)types_.unpin(l4_mfn, vcpu.domain());
+    if (!s) {
+        (void)types_.unpin(l4_mfn, vcpu.domain());
+        vcpu.pv.kernel_cr3 = builder_base;
+    }
     return s;
 }
 

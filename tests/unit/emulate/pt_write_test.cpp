@@ -99,3 +99,40 @@ TEST_CASE("apply: bit operations report the old bit", "[emulate]") {
     CHECK_FALSE(e.cf);
     CHECK(e.new_entry == 0x67);
 }
+
+TEST_CASE("decode and apply: AND/OR/XOR, as Linux's constant-bit clear_bit/set_bit", "[emulate]") {
+    // ds andb $0xfd,(%r12) = 3e 41 80 24 24 fd (a UP kernel's LOCK became DS)
+    auto i = decode({0x3e, 0x41, 0x80, 0x24, 0x24, 0xfd});
+    CHECK(i.kind == PtWriteKind::logic_and);
+    CHECK(i.operand_size == 1);
+    CHECK(i.length == 6);
+    auto e = apply_pt_write(i, 0x8000'0000'1234'5067ull, 0, regs_zero); // clears RW
+    CHECK(e.new_entry == 0x8000'0000'1234'5065ull);
+    CHECK(e.sets_cf);
+    CHECK_FALSE(e.cf);
+    CHECK_FALSE(e.zf);
+    // lock orb $0x2,0x1(%rdi) = f0 80 4f 01 02: a byte inside the entry
+    i = decode({0xf0, 0x80, 0x4f, 0x01, 0x02});
+    CHECK(i.kind == PtWriteKind::logic_or);
+    CHECK(i.locked);
+    CHECK(apply_pt_write(i, 0x0000'0000'0000'0065ull, 1, regs_zero).new_entry == 0x0000'0000'0000'0265ull);
+    // lock andq $-3,(%rdi) = f0 48 83 27 fd; xorq %rax,(%rdi) = 48 31 07; orl $imm32
+    i = decode({0xf0, 0x48, 0x83, 0x27, 0xfd});
+    CHECK(i.kind == PtWriteKind::logic_and);
+    CHECK(i.operand_size == 8);
+    CHECK(i.immediate == ~uint64_t{2});
+    CHECK(apply_pt_write(i, 0x67, 0, regs_zero).new_entry == 0x65);
+    uint64_t regs[16] = {0x63};
+    i = decode({0x48, 0x31, 0x07});
+    CHECK(i.kind == PtWriteKind::logic_xor);
+    e = apply_pt_write(i, 0x63, 0, regs);
+    CHECK(e.new_entry == 0);
+    CHECK(e.zf);
+    i = decode({0x81, 0x0f, 0x00, 0x00, 0x00, 0x80}); // orl $0x80000000,(%rdi)
+    CHECK(i.kind == PtWriteKind::logic_or);
+    CHECK(i.length == 6);
+    CHECK(apply_pt_write(i, 0x1'0000'0001ull, 0, regs_zero).new_entry == 0x1'8000'0001ull);
+    // Neither ADD (80 /0) nor the byte register forms.
+    CHECK(decode({0x80, 0x07, 0x01}).kind == PtWriteKind::none);
+    CHECK(decode({0x20, 0x07}).kind == PtWriteKind::none);
+}

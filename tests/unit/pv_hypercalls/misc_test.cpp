@@ -237,8 +237,7 @@ TEST_CASE("the PV hypercall table", "[pv_hypercalls]") {
                        19ull,   20ull,
                        22ull,   24ull,
                        26ull,   28ull,
-                       32ull,   35ull,
-                       36ull,   48ull,
+                       32ull,   48ull,
                        63ull,   64ull,
                        1000ull, 0x1'0000'0000ull + 29,
                        ~0ull}) {

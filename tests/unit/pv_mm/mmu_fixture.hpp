@@ -130,8 +130,14 @@ public:
     void fpu_ts_changed(Vcpu&) override {}
     void debugreg_changed(Vcpu&, unsigned) override {}
     PvMmu* pv_mmu() override { return mmu; }
+    bool machine_memory_range(size_t index, abi::E820Entry& out) override {
+        if (index >= machine_memory.size()) return false;
+        out = machine_memory[index];
+        return true;
+    }
 
     HypervisorVersionInfo version;
+    std::vector<abi::E820Entry> machine_memory;
     std::map<DomainId, Domain*> domains;
     PvMmu* mmu = nullptr;
 };

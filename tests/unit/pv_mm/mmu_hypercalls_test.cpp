@@ -40,6 +40,21 @@ void boot(MmuFixture& f) {
 
 } // namespace
 
+TEST_CASE("mmu_update: a read-only self-map (linear page table) is allowed and undone", "[pv_mm]") {
+    // Xen's pv-linear-pt: an entry pointing back at its own table, read-only,
+    // lets the guest read its page tables; it takes a general reference only.
+    MmuFixture f;
+    boot(f);
+    const auto before = f.snapshot();
+    REQUIRE(f.update(MmuFixture::ptr(8, 1), entry(8, pte::present)) == 0);
+    CHECK(f.snapshot() != before);
+    REQUIRE(f.update(MmuFixture::ptr(8, 1), 0) == 0);
+    CHECK(f.snapshot() == before);
+    REQUIRE(f.update(MmuFixture::ptr(10, 1), entry(10, pte::present)) == 0);
+    REQUIRE(f.update(MmuFixture::ptr(10, 1), 0) == 0);
+    CHECK(f.snapshot() == before);
+}
+
 TEST_CASE("mmu_update: hostile requests get Xen's errors and change nothing", "[pv_mm]") {
     MmuFixture f;
     boot(f);
@@ -61,8 +76,8 @@ TEST_CASE("mmu_update: hostile requests get Xen's errors and change nothing", "[
         {MmuFixture::ptr(8, 256), 0, k_einval},                                // hypervisor slots
         {MmuFixture::ptr(8, 271), entry(9, k_table_flags), k_einval},
         {MmuFixture::ptr(10, 1), entry(13, k_table_flags | pte::pse), k_einval}, // superpage
-        {MmuFixture::ptr(10, 1), entry(10, pte::present), k_einval},           // linear L2
-        {MmuFixture::ptr(8, 1), entry(8, pte::present), k_einval},             // linear L4
+        {MmuFixture::ptr(10, 1), entry(10, pte::present | pte::rw), k_einval}, // writable self-map
+        {MmuFixture::ptr(8, 1), entry(8, pte::present | pte::rw), k_einval},
         {MmuFixture::ptr(9, 1), entry(11, k_table_flags), k_einval},           // L1 as an L2
         {MmuFixture::ptr(9, 1), entry(40, k_table_flags), k_einval},           // foreign table
     };
@@ -168,6 +183,20 @@ TEST_CASE("mmu_update: foreign domains", "[pv_mm]") {
     CHECK((f.at(50, 1) & (pte::pcd | pte::pwt)) == (pte::pcd | pte::pwt));
     CHECK(f.update(MmuFixture::ptr(11, 1), entry(13), (2u << 16) | abi::k_domid_self) == k_ebusy);
     CHECK(f.update(MmuFixture::ptr(11, 1), entry(13), (2u << 16) | 1) == 0);
+}
+
+TEST_CASE("adopted boot tables survive the guest unpinning them", "[pv_mm]") {
+    // As the domain builder leaves it: the base pointer already set. Linux
+    // pins its own L4, unpins the builder's, and only then switches.
+    MmuFixture f;
+    f.tree(8, 9, 10, 11, 12);
+    f.vcpu1.pv.kernel_cr3 = 8u << 12;
+    REQUIRE(f.mmu.adopt_boot_page_tables(f.vcpu1, 8));
+    CHECK(f.info(8).type_count == 2); // the pin and the base pointer
+    CHECK(f.mmuext(Cmd::unpin_table, 8) == 0);
+    CHECK(f.info(8).type_count == 1);
+    CHECK(f.info(9).type_count == 1); // still validated below
+    CHECK(f.call(Hypercall::update_va_mapping, 0x3000, entry(13), 0) == 0); // walks from L4 8
 }
 
 TEST_CASE("mmuext_op: pinning, base pointers and their rules", "[pv_mm]") {
@@ -367,6 +396,31 @@ TEST_CASE("memory_op: queries", "[pv_mm]") {
     CHECK(m.max_mfn == k_frames - 1);
     CHECK(f.call(Hypercall::memory_op, abi::raw(abi::MemoryOp::exchange), arg) == k_enosys);
     CHECK(f.call(Hypercall::memory_op, abi::raw(abi::MemoryOp::maximum_ram_page) | (1 << 6)) == k_einval);
+}
+
+TEST_CASE("memory_op: machine_memory_map gives Dom0 the machine's E820", "[pv_mm]") {
+    MmuFixture f;
+    const uint64_t arg = k_guest_base + 0x4000, buffer = arg + 0x100;
+    const auto call = [&](uint32_t capacity, uint64_t buf) {
+        abi::MemoryMap map{};
+        map.nr_entries = capacity;
+        map.buffer.address = buf;
+        f.guest.put(arg, map);
+        return f.call(Hypercall::memory_op, abi::raw(abi::MemoryOp::machine_memory_map), arg);
+    };
+    f.use(f.dom0, f.vcpu0);
+    CHECK(call(8, buffer) == k_enosys); // no map known
+    f.services.machine_memory = {{0, 0x9fc00, 1}, {0xf0000, 0x10000, 2}, {0x100000, 0x3ff00000, 1}};
+    CHECK(call(3, buffer) == k_einval); // Xen wants one entry to spare
+    CHECK(call(4, buffer) == 0);
+    CHECK(f.guest.get<abi::MemoryMap>(arg).nr_entries == 3);
+    const auto e = f.guest.get<abi::E820Entry>(buffer + 2 * sizeof(abi::E820Entry));
+    CHECK((e.addr == 0x100000 && e.size == 0x3ff00000 && e.type == 1));
+    CHECK(call(0, 0) == 0); // no buffer: just the count
+    CHECK(f.guest.get<abi::MemoryMap>(arg).nr_entries == 3);
+    CHECK(call(8, k_guest_base + 0x8000 - 20) == k_efault); // runs off guest memory
+    f.use(f.dom1, f.vcpu1);
+    CHECK(call(8, buffer) == k_eperm); // DomUs see only their own map
 }
 
 TEST_CASE("memory_op: reservations within max_pages, frames freed when unmapped", "[pv_mm]") {

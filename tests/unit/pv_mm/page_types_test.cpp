@@ -49,6 +49,10 @@ void check_invariants(MmuFixture& f) {
                     REQUIRE(f.info(t).type == FrameType::writable);
                     ++types[t];
                 }
+            } else if (t == m) {
+                // A read-only self-map (linear page table): a general reference only.
+                REQUIRE((e & pte::rw) == 0);
+                ++refs[t];
             } else {
                 REQUIRE((e & pte::pse) == 0);
                 REQUIRE(f.info(t).type == table_type(level - 1));
@@ -203,17 +207,26 @@ TEST_CASE("bad entries are refused with Xen's errors", "[pv_mm]") {
     CHECK(f.mmu.pin(f.dom1, 9, FrameType::l1));
 }
 
-TEST_CASE("self-referencing (linear) page tables are refused", "[pv_mm]") {
+TEST_CASE("self-referencing (linear) page tables: read-only allowed, writable refused", "[pv_mm]") {
+    // Xen's pv-linear-pt: a table may map itself read-only (one general
+    // reference, no type cycle); a writable self-map would bypass validation.
     MmuFixture f;
     const auto before = f.snapshot();
-    f.at(8, 5) = entry(8, pte::present | pte::user); // L4 slot -> itself, read-only
+    f.at(8, 5) = entry(8, pte::present | pte::user | pte::rw); // L4 slot -> itself, writable
     CHECK(f.mmu.pin(f.dom1, 8, FrameType::l4) == Status(k_einval));
     CHECK(f.snapshot() == before);
+    f.at(8, 5) = entry(8, pte::present | pte::user); // read-only
+    REQUIRE(f.mmu.pin(f.dom1, 8, FrameType::l4));
+    check_invariants(f);
+    REQUIRE(f.mmu.unpin(f.dom1, 8));
+    CHECK(f.snapshot() == before); // the self reference went with the type
     f.at(8, 5) = 0;
     f.at(10, 3) = entry(10, pte::present | pte::user);
-    CHECK(f.mmu.pin(f.dom1, 10, FrameType::l2) == Status(k_einval));
+    REQUIRE(f.mmu.pin(f.dom1, 10, FrameType::l2));
+    REQUIRE(f.mmu.unpin(f.dom1, 10));
     CHECK(f.snapshot() == before);
-    // An L3 naming an L4 (a level-skipping cycle) is refused too.
+    f.at(10, 3) = 0;
+    // An L3 naming an L4 (a level-skipping cycle) is refused.
     REQUIRE(f.mmu.pin(f.dom1, 8, FrameType::l4));
     f.at(9, 0) = entry(8, pte::present);
     CHECK(f.mmu.pin(f.dom1, 9, FrameType::l3) == Status(k_einval));

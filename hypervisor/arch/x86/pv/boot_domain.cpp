@@ -141,8 +141,10 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
     auto* ours = static_cast<const uint64_t*>(phys_to_virt(req.hypervisor_cr3 & pte::address_mask));
     for (unsigned slot = PV_HYPERVISOR_L4_FIRST; slot <= PV_HYPERVISOR_L4_LAST; ++slot) guest_l4[slot] = ours[slot];
 
-    domain.max_pages = pages + 1; // its memory and shared_info: no ballooning up yet
-    domain.tot_pages = pages + 1;
+    // shared_info is the hypervisor's page shared with the domain (Xen's
+    // xenheap): not part of its reservation.
+    domain.max_pages = pages;
+    domain.tot_pages = pages;
     domain.shared_info_mfn = *shared;
     domain.io_ports_allowed = true;
     domain.vcpus[0] = &vcpu;

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/domain/domain.hpp"
+#include "core/pv_hypercalls/common.hpp"
 #include "include/public/xen_cpuid.hpp"
 
 namespace pv::x86 {
@@ -19,6 +20,17 @@ struct ReservedPorts {
 ReservedPorts reserved_ports[8] = {{0x20, 2}, {0xa0, 2}, {0x40, 4}};
 unsigned reserved_count = 3;
 
+// Xen's guest_io_okay without an I/O bitmap: the virtual IOPL (physdev_op
+// set_iopl) must admit the caller, where the guest kernel counts as ring 1
+// (ring 0 with VMASST architectural_iopl) and guest user as ring 3. If not,
+// the access is a #GP.
+bool iopl_admits(const Vcpu& v) {
+    unsigned cpl = 3;
+    if (v.pv.kernel_mode) cpl = pvh::vm_assist_enabled(v.domain(), abi::VmAssistType::architectural_iopl) ? 0 : 1;
+    return v.pv.iopl >= cpl;
+}
+
+// Xen's admin_io_okay: whether the domain may reach the port itself.
 bool port_allowed(const Vcpu& v, uint16_t port, unsigned size) {
     if (!v.domain().io_ports_allowed) return false;
     for (unsigned i = 0; i < reserved_count; ++i) {
@@ -69,18 +81,25 @@ bool emulate_io(Vcpu& v, TrapFrame& f, const uint8_t* b, unsigned n, unsigned pr
     uint16_t port = immediate ? b[prefix_len + 1] : static_cast<uint16_t>(f.rdx);
     unsigned size = (op & 1) ? (operand16 ? 2 : 4) : 1;
     bool is_in = (op & 2) == 0;
-    if (!port_allowed(v, port, size)) return false;
+    if (!iopl_admits(v)) return false;
+    // A port the domain may not reach (the hypervisor's own, or no I/O rights
+    // at all) is no fault: reads see all ones and writes are dropped, as in
+    // Xen's guest_io_read/guest_io_write (which also emulate PIT channel 2,
+    // the RTC and PCI config for Dom0; we do not yet).
+    const bool reachable = port_allowed(v, port, size);
     if (is_in) {
-        uint32_t value = 0;
-        if (size == 1) asm volatile("inb %w1, %b0" : "=a"(value) : "Nd"(port));
-        else if (size == 2) asm volatile("inw %w1, %w0" : "=a"(value) : "Nd"(port));
-        else asm volatile("inl %w1, %0" : "=a"(value) : "Nd"(port));
+        uint32_t value = 0xffffffffu; // what an unreachable port reads as
+        if (reachable) {
+            if (size == 1) asm volatile("inb %w1, %b0" : "=a"(value) : "Nd"(port));
+            else if (size == 2) asm volatile("inw %w1, %w0" : "=a"(value) : "Nd"(port));
+            else asm volatile("inl %w1, %0" : "=a"(value) : "Nd"(port));
+        }
         uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
         if (size == 4)
             f.rax = value;
         else
             f.rax = (f.rax & ~mask) | (value & mask);
-    } else {
+    } else if (reachable) {
         if (size == 1) asm volatile("outb %b0, %w1" ::"a"(f.rax), "Nd"(port));
         else if (size == 2) asm volatile("outw %w0, %w1" ::"a"(f.rax), "Nd"(port));
         else asm volatile("outl %0, %w1" ::"a"(uint32_t(f.rax)), "Nd"(port));
@@ -136,8 +155,18 @@ bool emulate_control_register(Vcpu& v, TrapFrame& f, const uint8_t* b, unsigned 
     uint64_t& gpr = reg(f, (b[2] & 7) | ((rex & 1) ? 8 : 0));
     if (b[1] == 0x20) {
         if (cr == 0) gpr = 0x80050033ull | (v.pv.fpu_ts ? 8 : 0); // PE MP ET NE WP AM PG
+        // Xen's read_cr: CR2 is the address of the last page fault delivered
+        // to the guest; CR3 the kernel's base pointer (a machine address:
+        // nothing is translated for a PV guest).
+        else if (cr == 2) gpr = vcpu_info_of(v).arch.cr2;
+        else if (cr == 3) gpr = v.pv.kernel_cr3;
         else if (cr == 4) gpr = read_cr4() & ((1u << 5) | (1u << 7) | (1u << 9) | (1u << 10));
         else return false;
+    } else if (cr == 4) {
+        // Xen's pv_fixup_guest_cr4: a guest may choose only TSD, DE,
+        // FSGSBASE and OSXSAVE, within its CPUID policy, and anything else it
+        // writes is discarded, never a fault. Our policy hides DE, FSGSBASE
+        // and XSAVE, and TSD is not context-switched yet: nothing to keep.
     } else {
         if (cr != 0) return false;
         // Only TS may change (Xen: other CR0 writes by a PV guest are refused).
@@ -250,6 +279,14 @@ bool emulate_privileged(Vcpu& v, TrapFrame& f) {
     if (left >= 2 && op[0] == 0x0f && (op[1] == 0x30 || op[1] == 0x32)) {
         if (!emulate_msr(v, f, op[1] == 0x30)) return false;
         f.rip += prefix + 2;
+        return true;
+    }
+    if (left >= 1 && (op[0] == 0xfa || op[0] == 0xfb)) {
+        // cli/sti with a virtual IOPL that admits the kernel: skipped, and the
+        // event mask left alone (Xen's priv-op validate() finishes them as
+        // no-ops; a guest masks events through vcpu_info). Else #GP.
+        if (!iopl_admits(v)) return false;
+        f.rip += prefix + 1;
         return true;
     }
     if (left >= 1 && op[0] == 0xf4) { // hlt: the vCPU waits for an event

@@ -4,6 +4,7 @@
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/emulate/pt_write.hpp"
 #include "core/pv_mm/pv_mmu.hpp"
+#include "include/public/hypercall.hpp"
 
 namespace pv::x86 {
 
@@ -33,6 +34,9 @@ uint64_t current_entry(uint64_t mfn, unsigned offset) {
 bool emulate_page_table_write(Vcpu& v, TrapFrame& f, uint64_t cr2) {
     if ((f.error_code & (k_pf_present | k_pf_write)) != (k_pf_present | k_pf_write) || !v.pv.kernel_mode)
         return false;
+    // Only for a guest that enabled writable page tables (VMASST_TYPE_
+    // writable_pagetables); others get the fault.
+    if (!(v.domain().vm_assist & (1ull << abi::raw(abi::VmAssistType::writable_pagetables)))) return false;
     PvMmu* mmu = pv_environment().mmu ? pv_environment().mmu() : nullptr;
     if (!mmu) return false;
     PvGuestSpace space = guest_space_of(v);
@@ -51,7 +55,7 @@ bool emulate_page_table_write(Vcpu& v, TrapFrame& f, uint64_t cr2) {
 
     const unsigned offset = cr2 & 0xfff;
     const unsigned size = insn.operand_size;
-    const uint64_t mask = size == 8 ? ~0ull : 0xffffffffull;
+    const uint64_t mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
     uint64_t regs[16];
     for (int i = 0; i < 16; ++i) regs[i] = *register_slot(f, i);
 
@@ -76,7 +80,7 @@ bool emulate_page_table_write(Vcpu& v, TrapFrame& f, uint64_t cr2) {
             f.rflags |= k_flag_zf;
         }
     } else {
-        // XCHG and bit operations read and write the entry atomically: do
+        // XCHG, bit and logic operations read and write the entry atomically: do
         // them as compare-and-exchange against the value just read, and go
         // again if the CPU changed accessed/dirty bits in between.
         PtWriteResult r = PtWriteResult::compare_failed;
@@ -93,6 +97,7 @@ bool emulate_page_table_write(Vcpu& v, TrapFrame& f, uint64_t cr2) {
         if (r != PtWriteResult::done) return false;
         if (effect.result_register >= 0) set_register(f, effect.result_register, effect.result_value, size);
         if (effect.sets_cf) f.rflags = effect.cf ? f.rflags | k_flag_cf : f.rflags & ~k_flag_cf;
+        if (effect.sets_zf) f.rflags = effect.zf ? f.rflags | k_flag_zf : f.rflags & ~k_flag_zf;
     }
     f.rip += insn.length;
     return true;

@@ -64,8 +64,11 @@ void deliver_exception(Vcpu& v, TrapFrame& f, uint64_t vector, uint64_t error_co
 }
 
 void wait_while_blocked(Vcpu& v) {
+    const PvEnvironment& env = pv_environment();
+    if (env.runstate) env.runstate(v, false);
     while (v.state == VcpuState::blocked && hypercalls.wait_for_work) hypercalls.wait_for_work(v);
     v.state = VcpuState::running;
+    if (env.runstate) env.runstate(v, true);
 }
 
 [[noreturn]] void stop_if_domain_stopped(Vcpu& v) {
@@ -96,6 +99,12 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
                   args.raw(1), args.raw(2), result);
 
     if (d.state == DomainState::shut_down || d.state == DomainState::dying) stop_if_domain_stopped(v);
+    if (v.state == VcpuState::offline) {
+        // VCPUOP_down on itself: this CPU idles until the vCPU is brought up again.
+        const PvEnvironment& env = pv_environment();
+        if (env.runstate) env.runstate(v, false);
+        pv_idle_forever();
+    }
     GuestRegisters& r = v.regs;
     if (!ctx.regs_replaced && result == k_hypercall_restart) {
         // Re-execute the SYSCALL with the continuation's arguments.

@@ -7,7 +7,7 @@
 #include "arch/x86/percpu.hpp"
 #include "lib/log.hpp"
 
-extern "C" [[noreturn]] void x86_resume_frame(pv::x86::TrapFrame* frame);
+extern "C" [[noreturn]] void x86_enter_guest_frame(const pv::x86::TrapFrame* frame, uint64_t destination);
 
 namespace pv::x86 {
 
@@ -92,7 +92,12 @@ bool bounce_to_guest(Vcpu& v, TrapFrame& f, uint64_t handler, bool mask_events, 
 
 void pv_idle_forever() {
     this_cpu().current = nullptr;
-    for (;;) enable_interrupts_and_halt();
+    write_cr3(environment.hypervisor_cr3);
+    for (;;) {
+        if (environment.idle) environment.idle();
+        enable_interrupts_and_halt();
+        disable_interrupts();
+    }
 }
 
 void crash_domain(Vcpu& v, const TrapFrame& f, const char* why) {
@@ -107,8 +112,6 @@ void crash_domain(Vcpu& v, const TrapFrame& f, const char* why) {
     d.state = DomainState::shut_down;
     d.shutdown_reason = abi::ShutdownReason::crash;
     v.state = VcpuState::offline;
-    // The hypervisor's page tables, not the dead guest's.
-    write_cr3(environment.hypervisor_cr3);
     if (environment.domain_stopped) environment.domain_stopped(d);
     pv_idle_forever();
 }
@@ -117,7 +120,11 @@ void pv_enter(Vcpu& v) {
     PerCpu& cpu = this_cpu();
     cpu.current = &v;
     v.state = VcpuState::running;
-    auto* frame = reinterpret_cast<TrapFrame*>(cpu.stack_top - sizeof(TrapFrame));
+    if (environment.runstate) environment.runstate(v, true);
+    // Built here, then moved to the top of the stack by the exit stub: the
+    // top may overlap this very call chain.
+    TrapFrame local{};
+    TrapFrame* frame = &local;
     const GuestRegisters& r = v.regs;
     frame->r15 = r.r15; frame->r14 = r.r14; frame->r13 = r.r13; frame->r12 = r.r12;
     frame->r11 = r.r11; frame->r10 = r.r10; frame->r9 = r.r9; frame->r8 = r.r8;
@@ -132,7 +139,7 @@ void pv_enter(Vcpu& v) {
     frame->ss = r.ss | 3;
     disable_interrupts();
     load_guest_state(v);
-    x86_resume_frame(frame);
+    x86_enter_guest_frame(frame, cpu.stack_top - sizeof(TrapFrame));
 }
 
 } // namespace pv::x86

@@ -24,6 +24,10 @@ struct PvEnvironment {
     abi::VcpuInfo* (*vcpu_info)(Vcpu&) = nullptr;
     // The PV MMU, for writable page tables on guest page faults.
     PvMmu* (*mmu)() = nullptr;
+    // The vCPU starts running / blocks / runs again (runstate accounting).
+    void (*runstate)(Vcpu&, bool running) = nullptr;
+    // Run on an idle CPU after every wake-up (it may start a vCPU there).
+    void (*idle)() = nullptr;
     // Called when a domain stops for good (shutdown or crash).
     void (*domain_stopped)(Domain& domain) = nullptr;
 };

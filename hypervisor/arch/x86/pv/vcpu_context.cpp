@@ -72,7 +72,9 @@ long apply_guest_context(Vcpu& v, const abi::VcpuGuestContext& c, PvMmu& mmu, Hy
     r.rflags = (u.rflags & rflags::guest_writable) | rflags::if_ | rflags::reserved1;
     r.rsp = u.rsp;
     r.ss = guest_selector(u.ss);
-    if (abi::VcpuInfo* info = services.vcpu_info(v)) info->evtchn_upcall_mask = u.saved_upcall_mask;
+    // The event mask stays as the guest left it in vcpu_info (Xen does not
+    // take saved_upcall_mask from an initialise context).
+    (void)services;
     v.initialised = true;
     return 0;
 }
