@@ -94,7 +94,8 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     ctx.vcpu_id = v.id();
     if (hypercalls.prepare) hypercalls.prepare(ctx);
     long result = dispatch_hypercall(ctx, args);
-    if (result < 0 && result != k_hypercall_restart)
+    // Failures, at debug level (iret's "result" is the guest's own RAX).
+    if (result < 0 && result != k_hypercall_restart && !ctx.regs_replaced)
         log_debug("d{}v{}: hypercall {}({:#x}, {:#x}, {:#x}) = {}", d.id(), v.id(), args.number(), args.raw(0),
                   args.raw(1), args.raw(2), result);
 
