@@ -21,6 +21,7 @@
 #include "arch/x86/pv/vcpu_context.hpp"
 #include "arch/x86/rtc.hpp"
 #include "core/event/event_channels.hpp"
+#include "core/grant/grant_table.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
 #include "core/pv_mm/pv_mmu.hpp"
 #include "core/pv_time/pvclock.hpp"
@@ -277,6 +278,18 @@ AllocatorDomainFrames domain_frames{frames, domain_by_id};
 alignas(PvMmu) unsigned char mmu_storage[sizeof(PvMmu)];
 PvMmu* pv_mmu = nullptr; // built once the M2P table exists
 
+// Grant tables: Dom0's, over fixed storage; the shared code reaches frames
+// through the direct map.
+DomainGrantArrays dom0_grant_arrays;
+GrantTable dom0_grants{dom0, dom0_grant_arrays.storage()};
+class DirectMapGrantHooks final : public GrantHooks {
+public:
+    uint8_t* frame_bytes(uint64_t mfn) override { return static_cast<uint8_t*>(phys_to_virt(mfn * 4096)); }
+    GrantTable* table_of(DomainId id) override { return id == dom0.id() ? &dom0_grants : nullptr; }
+};
+DirectMapGrantHooks grant_hooks;
+alignas(GrantTables) unsigned char grants_storage[sizeof(GrantTables)];
+
 PvServices::Hooks pv_hooks() {
     PvServices::Hooks hooks;
     hooks.console = &console;
@@ -428,6 +441,7 @@ void init_pv_mmu() {
     config.m2p_entries = m2p.frame_count();
     pv_mmu = new (mmu_storage) PvMmu(config);
     pv_services.set_mmu(pv_mmu);
+    pv_services.set_grant_tables(new (grants_storage) GrantTables(*pv_mmu, grant_hooks));
     pv_services.set_machine_memory(boot_info.memory, boot_info.memory_count);
 }
 

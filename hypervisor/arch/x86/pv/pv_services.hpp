@@ -31,6 +31,7 @@ public:
         void (*kick)(Vcpu&) = nullptr;
         void (*physinfo)(abi::SysctlPhysinfo&) = nullptr;
         Logger* log = nullptr; // the hypervisor log, for sysctl readconsole
+        GrantTables* grants = nullptr;
     };
     PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
 
@@ -57,6 +58,8 @@ public:
     long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned entries) override;
     long update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc) override;
     PvMmu* pv_mmu() override { return hooks_.mmu; }
+    GrantTables* grant_tables() override { return hooks_.grants; }
+    void set_grant_tables(GrantTables* grants) { hooks_.grants = grants; }
     void set_mmu(PvMmu* mmu) { hooks_.mmu = mmu; }
     // The machine's memory map (the boot loader's, sanitized), for
     // XENMEM_machine_memory_map; MemoryType values are the E820 types.
