@@ -318,7 +318,10 @@ PvServices::Hooks pv_hooks() {
         if (v.state == VcpuState::blocked) v.state = VcpuState::runnable;
         if (Vcpu* running = cpu_of(v).current; running == &v) send_event_check(cpu_of(v));
     };
-    hooks.load_guest_gdt = [](Vcpu& v) {
+    // Only the CPU running the vCPU shows its GDT now; a vCPU that is not
+    // running (VCPUOP_initialise of another) gets it when it starts.
+    hooks.load_guest_gdt = [](Vcpu& v) -> Status {
+        if (this_cpu().current != &v) return Status::ok();
         return map_guest_gdt(this_cpu(), page_tables, v.pv.gdt_frames, v.pv.gdt_frame_count);
     };
     return hooks;
