@@ -29,29 +29,7 @@ interrupt_common:
         testb   $3, (TF_CS - TF_VECTOR)(%rsp)
         jz      1f
         swapgs
-1:      pushq   %rax
-        pushq   %rbx
-        pushq   %rcx
-        pushq   %rdx
-        pushq   %rsi
-        pushq   %rdi
-        pushq   %rbp
-        pushq   %r8
-        pushq   %r9
-        pushq   %r10
-        pushq   %r11
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
-        mov     %rsp, %rdi
-        /* A frame-pointer link to the interrupted code keeps backtraces
-         * going through the interruption. */
-        pushq   TF_RIP(%rsp)
-        pushq   %rbp
-        mov     %rsp, %rbp
-        call    x86_handle_interrupt
-        add     $16, %rsp
+1:      SAVE_FRAME_AND_CALL x86_handle_interrupt
         .globl  interrupt_exit
 /* Leave through the TrapFrame at %rsp: back to the hypervisor or, with a
  * ring-3 CS, into a PV guest (the guest's GS base is swapped back in). */

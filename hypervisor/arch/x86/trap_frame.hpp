@@ -13,7 +13,36 @@
 #define TF_SS 0xa8
 #define TF_SIZE 0xb0
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* With the vector and error code already pushed (and the CPU's frame above
+ * them): push the general registers to complete a TrapFrame, and call
+ * `handler(frame)` under a frame-pointer link to the interrupted code so
+ * that backtraces continue through it. Shared by every entry stub. */
+.macro SAVE_FRAME_AND_CALL handler
+        pushq   %rax
+        pushq   %rbx
+        pushq   %rcx
+        pushq   %rdx
+        pushq   %rsi
+        pushq   %rdi
+        pushq   %rbp
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        pushq   %r11
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        cld
+        mov     %rsp, %rdi
+        pushq   TF_RIP(%rsp)
+        pushq   %rbp
+        mov     %rsp, %rbp
+        call    \handler
+        add     $16, %rsp
+.endm
+#else
 #include <cstddef>
 #include <cstdint>
 

@@ -1,6 +1,7 @@
-// What the compiler expects from a C/C++ runtime, for the freestanding image
-// only: GCC emits calls to memcpy/memset/memmove/memcmp even in freestanding
-// code, and a class with virtual functions references __cxa_pure_virtual.
+// What the compiler expects from a C/C++ runtime, for every freestanding
+// image (the hypervisor, minios, the EFI loader): GCC emits calls to
+// memcpy/memset/memmove/memcmp even in freestanding code, and a class with
+// virtual functions references __cxa_pure_virtual.
 #include <cstddef>
 #include <cstdint>
 
@@ -42,8 +43,10 @@ size_t strlen(const char* s) {
     return n;
 }
 
+// A bug: stop with an invalid-opcode fault, which every image reports (in
+// any ring) with its registers.
 [[noreturn]] void __cxa_pure_virtual() {
-    for (;;) asm volatile("cli; hlt");
+    for (;;) asm volatile("ud2");
 }
 
 } // extern "C"

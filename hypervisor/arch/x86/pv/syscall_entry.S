@@ -34,26 +34,5 @@
         PV_SYSCALL_ENTRY pv_syscall_compat_entry, VECTOR_SYSCALL_COMPAT
 
 pv_syscall_common:
-        pushq   %rax
-        pushq   %rbx
-        pushq   %rcx
-        pushq   %rdx
-        pushq   %rsi
-        pushq   %rdi
-        pushq   %rbp
-        pushq   %r8
-        pushq   %r9
-        pushq   %r10
-        pushq   %r11
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
-        cld
-        mov     %rsp, %rdi
-        pushq   TF_RIP(%rsp)
-        pushq   %rbp
-        mov     %rsp, %rbp
-        call    pv_handle_syscall
-        add     $16, %rsp
+        SAVE_FRAME_AND_CALL pv_handle_syscall
         jmp     interrupt_exit
