@@ -16,11 +16,16 @@ void print_quoted(OutputSink& out, const char* text, size_t size) {
         const char c = text[i];
         const auto u = static_cast<unsigned char>(c);
         const char* escape = nullptr;
-        if (c == '"') escape = "\\\"";
-        else if (c == '\\') escape = "\\\\";
-        else if (c == '\n') escape = "\\n";
-        else if (c == '\t') escape = "\\t";
-        else if (c == '\r') escape = "\\r";
+        if (c == '"')
+            escape = "\\\"";
+        else if (c == '\\')
+            escape = "\\\\";
+        else if (c == '\n')
+            escape = "\\n";
+        else if (c == '\t')
+            escape = "\\t";
+        else if (c == '\r')
+            escape = "\\r";
         if (escape == nullptr && u >= 0x20 && u != 0x7f) continue;
 
         out.write(StringView(text + plain, i - plain));
@@ -34,7 +39,8 @@ void print_quoted(OutputSink& out, const char* text, size_t size) {
     out.write("\"");
 }
 
-template <size_t N> void print_text_setting(OutputSink& out, StringView key, const char (&value)[N]) {
+template <size_t N>
+void print_text_setting(OutputSink& out, StringView key, const char (&value)[N]) {
     print_to(out, "{} = ", key);
     print_quoted(out, value, N);
     out.write("\n");
@@ -42,7 +48,8 @@ template <size_t N> void print_text_setting(OutputSink& out, StringView key, con
 
 void print_cpus(OutputSink& out, const DomainConfig& config) {
     switch (config.pinning) {
-    case CpuPinning::none: return;
+    case CpuPinning::none:
+        return;
     case CpuPinning::all:
         out.write("cpus = \"");
         print_cpu_list(out, config.cpu_affinity[0]);

@@ -6,8 +6,8 @@ namespace pv::tools {
 namespace {
 
 bool ends_word(char c) {
-    return is_blank(c) || c == '\n' || c == '=' || c == ',' || c == '[' || c == ']' ||
-           c == ';' || c == '#' || c == '"' || c == '\'';
+    return is_blank(c) || c == '\n' || c == '=' || c == ',' || c == '[' || c == ']' || c == ';' ||
+           c == '#' || c == '"' || c == '\'';
 }
 
 bool is_control(char c) {
@@ -38,16 +38,31 @@ Token ConfigLexer::next() {
     case '\n':
         ++line_;
         return token(TokenKind::newline, 1);
-    case '=': return token(TokenKind::equals, 1);
-    case ',': return token(TokenKind::comma, 1);
-    case '[': return token(TokenKind::open_bracket, 1);
-    case ']': return token(TokenKind::close_bracket, 1);
-    case ';': return token(TokenKind::semicolon, 1);
+    case '=':
+        return token(TokenKind::equals, 1);
+    case ',':
+        return token(TokenKind::comma, 1);
+    case '[':
+        return token(TokenKind::open_bracket, 1);
+    case ']':
+        return token(TokenKind::close_bracket, 1);
+    case ';':
+        return token(TokenKind::semicolon, 1);
     case '"':
     case '\'': {
         size_t i = start + 1;
-        while (i < text_.size() && text_[i] != c && text_[i] != '\n') {
-            if (text_[i] == '\\' && i + 1 < text_.size() && text_[i + 1] != '\n') ++i;
+        auto ends_line = [&](size_t at) {
+            return text_[at] == '\n' ||
+                   (text_[at] == '\r' && (at + 1 == text_.size() || text_[at + 1] == '\n'));
+        };
+        while (i < text_.size() && text_[i] != c && !ends_line(i)) {
+            if (text_[i] == '\\' && i + 1 < text_.size() && !ends_line(i + 1)) ++i;
+            // Raw control characters stay out of strings (and so of messages);
+            // \n, \t and \xHH write them.
+            if (is_control(text_[i]) || text_[i] == '\r') {
+                pos_ = i;
+                return Token{TokenKind::bad_character, text_.substr(i, 1), line};
+            }
             ++i;
         }
         if (i >= text_.size() || text_[i] != c) {
@@ -58,7 +73,8 @@ Token ConfigLexer::next() {
         }
         return token(TokenKind::string, i + 1 - start);
     }
-    default: break;
+    default:
+        break;
     }
     if (c == '+' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '=')
         return token(TokenKind::plus_equals, 2);

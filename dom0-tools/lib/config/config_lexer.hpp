@@ -13,14 +13,14 @@ namespace pv::tools {
 
 enum class TokenKind : uint8_t {
     word,
-    string,        // text includes the quotes
-    equals,        // =
-    plus_equals,   // +=
+    string,      // text includes the quotes
+    equals,      // =
+    plus_equals, // +=
     comma,
     open_bracket,  // [
     close_bracket, // ]
     semicolon,
-    newline,       // also ends a comment
+    newline, // also ends a comment
     end,
     unterminated_string, // text: from the quote to the end of the line
     bad_character,       // text: the one control character

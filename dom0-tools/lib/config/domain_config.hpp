@@ -12,6 +12,9 @@
 //     `[ VALUE, VALUE, ... ]` that may span lines and end with a comma.
 //   * A NUMBER may also be written in quotes (`memory = "64"`), and a text
 //     setting accepts a NUMBER (`cmdline = 3`): xl treats both alike.
+//   * Lists hold strings and NUMBERs only (no nesting: none of ours needs it).
+//     Text must be quoted: `type = pv` is an error that says to write "pv".
+//     Raw control characters are refused; write them as \n, \t, \xHH.
 //   * `KEY += "text"` appends to a text setting (xl's `+=`).
 //   * A later assignment of the same key wins, as in xl; it is reported as a
 //     warning naming the line it overrides.
@@ -90,7 +93,7 @@ enum class CpuPinning : uint8_t {
 inline constexpr size_t k_config_name_size = sizeof(abi::DomctlDomainInfo{}.name); // 32
 inline constexpr size_t k_config_path_size = 256;
 inline constexpr size_t k_config_cmdline_size = abi::k_max_guest_cmdline; // start_info.cmd_line
-inline constexpr uint32_t k_config_max_vcpus = abi::k_legacy_max_vcpus;  // 32
+inline constexpr uint32_t k_config_max_vcpus = abi::k_legacy_max_vcpus;   // 32
 inline constexpr uint32_t k_config_max_host_cpus = 64; // one bit per host CPU in a mask
 inline constexpr uint64_t k_config_all_cpus = ~uint64_t{0};
 inline constexpr uint64_t k_config_max_memory_mib = uint64_t{1} << 20; // 1 TiB
@@ -140,8 +143,7 @@ struct ConfigError {
 };
 
 // Parses the text of `file_name` (the name only labels messages).
-Result<DomainConfig> parse_domain_config(StringView file_name, StringView text,
-                                         ConfigError& error);
+Result<DomainConfig> parse_domain_config(StringView file_name, StringView text, ConfigError& error);
 
 // `xl create FILE KEY=VALUE ...`: `overrides` is more settings, one per line,
 // applied as if appended to the file (so they win); their messages name

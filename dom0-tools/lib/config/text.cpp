@@ -67,12 +67,24 @@ Unquote unquote_append(StringView raw, char* out, size_t capacity, size_t out_le
             const char next = body[i + 1];
             size_t used = 2;
             switch (next) {
-            case '\\': c = '\\'; break;
-            case '"': c = '"'; break;
-            case '\'': c = '\''; break;
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
+            case '\\':
+                c = '\\';
+                break;
+            case '"':
+                c = '"';
+                break;
+            case '\'':
+                c = '\'';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
             case 'x': {
                 const int high = i + 2 < body.size() ? digit_value(body[i + 2]) : 99;
                 const int low = i + 3 < body.size() ? digit_value(body[i + 3]) : 99;

@@ -9,7 +9,9 @@
 namespace pv::tools {
 
 // Spaces and tabs separate tokens; '\r' too, so CRLF files read the same.
-constexpr bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+constexpr bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 StringView trim(StringView text);
 
@@ -24,8 +26,8 @@ NumberParse parse_number(StringView text, uint64_t& value);
 struct Unquote {
     enum class Problem : uint8_t { none, too_long, bad_escape };
     Problem problem = Problem::none;
-    size_t length = 0;   // characters stored (without the NUL)
-    StringView escape;   // bad_escape: the offending sequence, e.g. "\q"
+    size_t length = 0; // characters stored (without the NUL)
+    StringView escape; // bad_escape: the offending sequence, e.g. "\q"
 };
 
 // Appends the contents of `raw` to `out` at `out_length`, keeping a NUL

@@ -58,8 +58,7 @@ TEST_CASE("config errors: numbers out of range", "[config]") {
           "hello.cfg:3: maxmem: 2000000 is out of range (1 to 1048576 MiB)");
     CHECK(error_of(k_required + "memory = 99999999999999999999999") ==
           "hello.cfg:3: memory: 99999999999999999999999 is out of range (1 to 1048576 MiB)");
-    CHECK(error_of(k_required + "vcpus = 0") ==
-          "hello.cfg:3: vcpus: 0 is out of range (1 to 32)");
+    CHECK(error_of(k_required + "vcpus = 0") == "hello.cfg:3: vcpus: 0 is out of range (1 to 32)");
     CHECK(error_of(k_required + "vcpus = 33") ==
           "hello.cfg:3: vcpus: 33 is out of range (1 to 32)");
     CHECK(error_of(k_required + "maxvcpus = 64") ==
@@ -129,7 +128,8 @@ TEST_CASE("config errors: lines that are not setting = value", "[config]") {
           "hello.cfg:3: expected 'setting = value', got: this is not a setting");
     CHECK(error_of(k_required + "memory 64") ==
           "hello.cfg:3: expected 'setting = value', got: memory 64");
-    CHECK(error_of(k_required + "memory") == "hello.cfg:3: expected 'setting = value', got: memory");
+    CHECK(error_of(k_required + "memory") ==
+          "hello.cfg:3: expected 'setting = value', got: memory");
     CHECK(error_of(k_required + "= 64") == "hello.cfg:3: expected 'setting = value', got: = 64");
     CHECK(error_of(k_required + "\"memory\" = 64") ==
           "hello.cfg:3: expected 'setting = value', got: \"memory\" = 64");
@@ -218,8 +218,8 @@ TEST_CASE("config errors: type and actions", "[config]") {
     CHECK(error_of(k_required + "type = \"p\"") ==
           "hello.cfg:3: type: expected \"pv\", \"pvh\" or \"auto\", got \"p\"");
     CHECK(error_of(k_required + "type = \"" + std::string(40, 'v') + "\"") ==
-          "hello.cfg:3: type: expected \"pv\", \"pvh\" or \"auto\", got \"" +
-              std::string(40, 'v') + "\"");
+          "hello.cfg:3: type: expected \"pv\", \"pvh\" or \"auto\", got \"" + std::string(40, 'v') +
+              "\"");
     CHECK(error_of(k_required + "on_crash = \"explode\"") ==
           "hello.cfg:3: on_crash: expected \"destroy\", \"restart\" or \"preserve\", got "
           "\"explode\"");
@@ -239,7 +239,8 @@ TEST_CASE("config errors: cpus", "[config]") {
     CHECK(error_of(k_required + "cpus = \"0-3,x\"") ==
           "hello.cfg:3: cpus: 'x' in \"0-3,x\" is not a CPU, a range N-M or all");
     CHECK(error_of(k_required + "cpus = \"0,,1\"") == "hello.cfg:3: cpus: empty item in \"0,,1\"");
-    CHECK(error_of(k_required + "cpus = \"5-3\"") == "hello.cfg:3: cpus: range '5-3' runs backwards");
+    CHECK(error_of(k_required + "cpus = \"5-3\"") ==
+          "hello.cfg:3: cpus: range '5-3' runs backwards");
     CHECK(error_of(k_required + "cpus = \"64\"") ==
           "hello.cfg:3: cpus: CPU 64 is beyond the 64 host CPUs Paravane supports");
     CHECK(error_of(k_required + "cpus = \"0-100\"") ==
@@ -262,8 +263,7 @@ TEST_CASE("config errors: cpus", "[config]") {
     std::string long_list = "cpus = [";
     for (int i = 0; i < 33; ++i)
         long_list += "\"0\", ";
-    CHECK(error_of(k_required + long_list + "]") ==
-          "hello.cfg:3: cpus: more than 32 list entries");
+    CHECK(error_of(k_required + long_list + "]") == "hello.cfg:3: cpus: more than 32 list entries");
 }
 
 TEST_CASE("config errors: the first problem is the one reported", "[config]") {
@@ -275,4 +275,16 @@ TEST_CASE("config errors: the file name is the caller's", "[config]") {
     const auto parsed = config_test::parse("colour = 1", "/guests/web.cfg");
     CHECK(parsed.message == "/guests/web.cfg:1: unknown setting 'colour'");
     CHECK(parsed.line == 1);
+}
+
+TEST_CASE("config errors: control characters never reach a message", "[config]") {
+    CHECK(error_of("name = \"a\\nb\"\nkernel = \"/k\"") ==
+          "hello.cfg:1: name: character 0xa is not allowed (only letters, digits, '-', '_' and "
+          "'.')");
+    CHECK(error_of(k_required + "cmdline = \"a\x01"
+                                "b\"") == "hello.cfg:3: cmdline: unexpected control character 0x1");
+    CHECK(error_of(k_required + "cmdline = \"a\rb\"") ==
+          "hello.cfg:3: cmdline: unexpected control character 0xd");
+    CHECK(error_of(k_required + "cmdline = \"crlf\r\n") ==
+          "hello.cfg:3: cmdline: unterminated string \"crlf (no closing \" on this line)");
 }

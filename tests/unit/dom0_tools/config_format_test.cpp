@@ -6,7 +6,7 @@
 namespace {
 constexpr auto k_einval = pv::Errno::EINVAL;
 constexpr auto k_enospc = pv::Errno::ENOSPC;
-}
+} // namespace
 
 // Uses <string>, which brings <cerrno>: after the names above.
 #include "config_test_support.hpp"

@@ -276,10 +276,12 @@ TEST_CASE("config: += appends to text settings", "[config]") {
 }
 
 TEST_CASE("config: root and extra make the command line without cmdline", "[config]") {
-    CHECK(std::string(parse(k_required + "root = \"/dev/xvda1\"\nextra = \"ro quiet\"")
-                          .config.cmdline) == "root=/dev/xvda1 ro quiet");
-    CHECK(std::string(parse(k_required + "extra = \"ro quiet\"\nroot = \"/dev/xvda1\"")
-                          .config.cmdline) == "root=/dev/xvda1 ro quiet");
+    CHECK(std::string(
+              parse(k_required + "root = \"/dev/xvda1\"\nextra = \"ro quiet\"").config.cmdline) ==
+          "root=/dev/xvda1 ro quiet");
+    CHECK(std::string(
+              parse(k_required + "extra = \"ro quiet\"\nroot = \"/dev/xvda1\"").config.cmdline) ==
+          "root=/dev/xvda1 ro quiet");
     CHECK(std::string(parse(k_required + "root = \"/dev/xvda1\"").config.cmdline) ==
           "root=/dev/xvda1");
     CHECK(std::string(parse(k_required + "extra = \"single\"").config.cmdline) == "single");
@@ -304,9 +306,9 @@ TEST_CASE("config: values exactly as long as their fields", "[config]") {
     const std::string name31(31, 'n');
     const std::string path255 = "/" + std::string(254, 'p');
     const std::string cmdline1023(1023, 'c');
-    const auto parsed = parse("name = \"" + name31 + "\"\nkernel = \"" + path255 +
-                              "\"\nramdisk = \"" + path255 + "\"\ncmdline = \"" + cmdline1023 +
-                              "\"\n");
+    const auto parsed =
+        parse("name = \"" + name31 + "\"\nkernel = \"" + path255 + "\"\nramdisk = \"" + path255 +
+              "\"\ncmdline = \"" + cmdline1023 + "\"\n");
     INFO(parsed.message);
     REQUIRE(parsed.ok);
     CHECK(std::string(parsed.config.name) == name31);
@@ -317,22 +319,21 @@ TEST_CASE("config: values exactly as long as their fields", "[config]") {
 TEST_CASE("config: overrides apply after the file, as xl create's KEY=VALUE", "[config]") {
     pv::tools::ConfigError error;
     const std::string text = k_required + "weight = 256\n";
-    const auto result = pv::tools::parse_domain_config(
-        "spin.cfg", pv::StringView(text.data(), text.size()), "command line",
-        "name=\"spin2\"\nweight=512", error);
+    const auto result =
+        pv::tools::parse_domain_config("spin.cfg", pv::StringView(text.data(), text.size()),
+                                       "command line", "name=\"spin2\"\nweight=512", error);
     INFO(error.message);
     REQUIRE(result.is_ok());
     CHECK(std::string(result->name) == "spin2");
     CHECK(result->weight == 512);
     CHECK(std::string(error.warning) == "command line:1: warning: 'name' overrides spin.cfg:1");
 
-    const auto bad = pv::tools::parse_domain_config(
-        "spin.cfg", pv::StringView(text.data(), text.size()), "command line",
-        "weight=512\nweight=0", error);
+    const auto bad =
+        pv::tools::parse_domain_config("spin.cfg", pv::StringView(text.data(), text.size()),
+                                       "command line", "weight=512\nweight=0", error);
     REQUIRE(!bad.is_ok());
     CHECK(bad.error() == k_einval);
-    CHECK(std::string(error.message) ==
-          "command line:2: weight: 0 is out of range (1 to 65535)");
+    CHECK(std::string(error.message) == "command line:2: weight: 0 is out of range (1 to 65535)");
 }
 
 TEST_CASE("config: the sample configs parse", "[config]") {

@@ -19,8 +19,8 @@ struct Parsed {
 
 inline Parsed parse(const std::string& text, const char* file_name = "hello.cfg") {
     pv::tools::ConfigError error;
-    const auto result = pv::tools::parse_domain_config(
-        file_name, pv::StringView(text.data(), text.size()), error);
+    const auto result =
+        pv::tools::parse_domain_config(file_name, pv::StringView(text.data(), text.size()), error);
     Parsed parsed;
     parsed.ok = result.is_ok();
     parsed.error = result.error();
