@@ -135,7 +135,9 @@ GrantStatus GrantTables::grow(GrantTable& t, uint32_t nr_frames) {
     LockGuard guard(lock_);
     if (nr_frames > t.max_frames() || t.dying()) return GrantStatus::general_error;
     while (t.nr_frames_ < nr_frames) {
-        Result<uint64_t> mfn = mmu_.allocate_frame(t.domain());
+        // Shared hypervisor pages, as Xen's: they do not count against the
+        // domain's memory limit.
+        Result<uint64_t> mfn = mmu_.allocate_shared_frame(t.domain());
         if (!mfn) return GrantStatus::general_error;
         Status typed;
         {

@@ -35,6 +35,7 @@ inline constexpr uint8_t k_frame_allocated = 1u << 0; // handed out by FrameAllo
 inline constexpr uint8_t k_frame_pinned = 1u << 1;    // pinned: holds one type and one general reference
 inline constexpr uint8_t k_frame_validated = 1u << 2; // contents checked as `type` (page tables, descriptors)
 inline constexpr uint8_t k_frame_released = 1u << 3;  // returned by its owner: freed when the last reference goes
+inline constexpr uint8_t k_frame_shared = 1u << 4;    // the hypervisor's page shared with its owner (not in tot_pages)
 
 struct FrameInfo {
     uint16_t owner;       // DomainId or one of the k_owner_* values

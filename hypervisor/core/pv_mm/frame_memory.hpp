@@ -84,6 +84,10 @@ protected:
 class DomainFrames {
 public:
     virtual Result<uint64_t> alloc(Domain& domain) = 0;
+    // A hypervisor page shared with the domain (grant-table frames, as
+    // Xen's xenheap pages): owned by it, mappable by it, but not part of
+    // its reservation (tot_pages / max_pages untouched).
+    virtual Result<uint64_t> alloc_shared(Domain& domain) { return alloc(domain); }
     virtual void free(uint64_t mfn) = 0;
 
 protected:

@@ -283,6 +283,14 @@ Result<uint64_t> PvMmu::allocate_frame(Domain& domain) {
     return mfn;
 }
 
+Result<uint64_t> PvMmu::allocate_shared_frame(Domain& domain) {
+    if (frames_ == nullptr) return Errno::ENOSYS;
+    LockGuard guard(lock_);
+    const uint64_t mfn = TRY(frames_->alloc_shared(domain));
+    set_m2p(mfn, k_invalid_m2p_entry);
+    return mfn;
+}
+
 Result<uint64_t> PvMmu::populate_frame(Domain& domain, uint64_t pfn) {
     if (frames_ == nullptr) return Errno::ENOSYS;
     LockGuard guard(lock_);

@@ -108,6 +108,7 @@ public:
     bool can_allocate() const { return frames_ != nullptr; }
     // increase_reservation: one frame (ENOMEM at max_pages or out of memory).
     Result<uint64_t> allocate_frame(Domain& domain);
+    Result<uint64_t> allocate_shared_frame(Domain& domain); // see DomainFrames::alloc_shared
     // populate_physmap: one frame, recorded in the M2P as `pfn`.
     Result<uint64_t> populate_frame(Domain& domain, uint64_t pfn);
     // decrease_reservation's guest_remove_page: unpin, drop from the M2P and

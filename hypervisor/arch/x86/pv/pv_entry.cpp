@@ -147,16 +147,10 @@ void pv_handle_iret_fault(TrapFrame& fault_frame) {
     TrapFrame& f = *reinterpret_cast<TrapFrame*>(this_cpu().stack_top - sizeof(TrapFrame));
     f = fault;
     f.rip = iret[0]; f.cs = iret[1]; f.rflags = iret[2]; f.rsp = iret[3]; f.ss = iret[4];
-    if (v->pv.failsafe.address == 0) crash_domain(*v, f, "cannot load the guest's selectors on return, and no failsafe callback");
-    // Xen's failsafe frame: DS, ES, FS, GS between R11 and RIP;
+    // As Xen (its exit IRETQ's exception fixup): the fault is the guest's,
+    // delivered through its trap table with the failed context as the frame;
     // the bounce itself returns on the flat selectors, which always load.
-    uint16_t ds, es, fs, gs;
-    asm volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3" : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
-    const uint64_t segments[4] = {ds, es, fs, gs};
-    if (!bounce_to_guest(*v, f, v->pv.failsafe.address, v->pv.failsafe.mask_events, false, 0, segments))
-        crash_domain(*v, f, "the guest kernel stack cannot take a failsafe frame");
-    // The saved CS/SS in the frame are the guest's bad ones (it inspects
-    // them); the bounce itself continues on the flat selectors.
+    deliver_exception(*v, f, fault.vector, fault.error_code);
     x86_resume_frame(&f);
 }
 

@@ -29,7 +29,8 @@ void pv_handle_guest_exception(TrapFrame& frame);
 // the event callback with events masked).
 void pv_return_to_guest(TrapFrame& frame);
 // The IRETQ into the guest faulted (a selector the guest chose cannot be
-// loaded): to the guest's failsafe callback, as Xen does, or crash it.
+// loaded): the fault goes to the guest's own handler, as on Xen, or crashes
+// the domain if it has none.
 void pv_handle_iret_fault(TrapFrame& fault);
 
 } // namespace pv::x86

@@ -89,11 +89,20 @@ Result<uint64_t> AllocatorDomainFrames::alloc(Domain& domain) {
     return mfn;
 }
 
+Result<uint64_t> AllocatorDomainFrames::alloc_shared(Domain& domain) {
+    uint64_t mfn = TRY(frames_.alloc(domain.id()));
+    volatile uint64_t* page = entries_of(mfn);
+    for (unsigned i = 0; i < 512; ++i) page[i] = 0;
+    if (FrameInfo* info = frames_.frame_table().lookup(mfn)) info->flags |= k_frame_shared;
+    return mfn;
+}
+
 void AllocatorDomainFrames::free(uint64_t mfn) {
     const FrameInfo* info = frames_.frame_table().lookup(mfn);
     if (!info) return;
+    const bool counted = (info->flags & k_frame_shared) == 0;
     Domain* owner = lookup_ ? lookup_(info->owner) : nullptr;
-    if (frames_.free(mfn) && owner && owner->tot_pages > 0) --owner->tot_pages;
+    if (frames_.free(mfn) && counted && owner && owner->tot_pages > 0) --owner->tot_pages;
 }
 
 } // namespace pv::x86

@@ -34,6 +34,7 @@ public:
     using DomainLookup = Domain* (*)(uint16_t id);
     AllocatorDomainFrames(FrameAllocator& frames, DomainLookup lookup) : frames_(frames), lookup_(lookup) {}
     Result<uint64_t> alloc(Domain& domain) override;
+    Result<uint64_t> alloc_shared(Domain& domain) override;
     void free(uint64_t mfn) override;
 
 private:

@@ -52,7 +52,7 @@ void toggle_guest_mode(Vcpu& v) {
 }
 
 bool bounce_to_guest(Vcpu& v, TrapFrame& f, uint64_t handler, bool mask_events, bool has_error_code,
-                     uint64_t error_code, const uint64_t* failsafe_segments) {
+                     uint64_t error_code) {
     abi::VcpuInfo& info = vcpu_info_of(v);
     uint8_t saved_mask = info.evtchn_upcall_mask;
     bool from_kernel = v.pv.kernel_mode;
@@ -65,12 +65,10 @@ bool bounce_to_guest(Vcpu& v, TrapFrame& f, uint64_t handler, bool mask_events, 
     }
     uint64_t cs = (from_kernel ? f.cs & ~uint64_t(3) : f.cs) | (uint64_t(saved_mask) << 32);
     uint64_t flags = (f.rflags & ~rflags::if_) | (saved_mask ? 0 : rflags::if_);
-    uint64_t words[12];
+    uint64_t words[8];
     unsigned n = 0;
     words[n++] = f.rcx;
     words[n++] = f.r11;
-    if (failsafe_segments)
-        for (int i = 0; i < 4; ++i) words[n++] = failsafe_segments[i];
     if (has_error_code) words[n++] = error_code;
     words[n++] = f.rip;
     words[n++] = cs;

@@ -51,10 +51,8 @@ void load_guest_state(Vcpu& v);
 // !upcall mask), RSP, SS; then continue at `handler` in guest kernel mode.
 // Returns false if the frame could not be written (the caller crashes the
 // domain).
-// With `failsafe_segments` (DS, ES, FS, GS), Xen's failsafe frame: those
-// four words sit between R11 and RIP instead of an error code.
 bool bounce_to_guest(Vcpu& v, TrapFrame& frame, uint64_t handler, bool mask_events,
-                     bool has_error_code, uint64_t error_code, const uint64_t* failsafe_segments = nullptr);
+                     bool has_error_code, uint64_t error_code);
 
 // Stop the domain with reason crash, log why and the guest registers.
 [[noreturn]] void crash_domain(Vcpu& v, const TrapFrame& frame, const char* why);

@@ -69,6 +69,9 @@ long apply_guest_context(Vcpu& v, const abi::VcpuGuestContext& c, PvMmu& mmu, Hy
     r.rdx = u.rdx; r.rsi = u.rsi; r.rdi = u.rdi;
     r.rip = u.rip;
     r.cs = guest_selector(u.cs);
+    // IOPL is virtual (Xen's arch_set_info_guest): Linux starts secondary
+    // vCPUs with IOPL 1 so that their kernel may use I/O ports.
+    pv.iopl = static_cast<uint8_t>((u.rflags & rflags::iopl_mask) >> 12);
     r.rflags = (u.rflags & rflags::guest_writable) | rflags::if_ | rflags::reserved1;
     r.rsp = u.rsp;
     r.ss = guest_selector(u.ss);
