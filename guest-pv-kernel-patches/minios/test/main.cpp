@@ -24,6 +24,7 @@ struct Group {
 constexpr Group k_groups[] = {
     {"boot", test::test_boot},     {"hypercalls", test::test_hypercalls},
     {"traps", test::test_traps},   {"user", test::test_user},
+    {"iret-fault", test::test_iret_fault},
     {"time", test::test_time},     {"pv-mmu", test::test_pv_mmu},
     {"events", test::test_events},
 };
