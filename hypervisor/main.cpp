@@ -424,7 +424,7 @@ long initialise_dom0_vcpu(Vcpu& v, const abi::VcpuGuestContext& context) {
 
 long bring_up_dom0_vcpu(Vcpu& v) {
     PerCpu& cpu = cpu_of(v);
-    if (!cpu.online || (cpu.current && cpu.current != &v)) return -static_cast<long>(Errno::EBUSY);
+    if (!cpu.online || (cpu.current && cpu.current != &v)) return -static_cast<long>(Errno::ebusy);
     v.state = VcpuState::runnable;
     __atomic_store_n(&cpu.start_vcpu, &v, __ATOMIC_RELEASE);
     send_event_check(cpu);

@@ -31,14 +31,14 @@ inline Status parse_boot_info(PhysReader& mem, uint32_t magic, uint64_t info_phy
     if (magic == k_multiboot1_loader_magic) {
         if (info_phys > 0xFFFF'FFFFull) { // EBX is 32 bits wide in protected mode
             if (reason) *reason = "multiboot1 info above 4 GiB";
-            return Errno::EINVAL;
+            return Errno::einval;
         }
         status = parse_multiboot1(mem, static_cast<uint32_t>(info_phys), out, reason);
     } else if (magic == k_multiboot2_loader_magic) {
         status = parse_multiboot2(mem, info_phys, out, reason);
     } else {
         if (reason) *reason = "not loaded by a multiboot loader";
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     if (!status) return status;
     sanitize_memory_map(out);

@@ -45,14 +45,14 @@ Status parse_modules(PhysReader& mem, const mb1::Info& info, BootInfo& out, cons
     for (uint32_t i = 0; i < count; ++i) {
         mb1::Module module{};
         const uint64_t phys = uint64_t{info.mods_addr} + uint64_t{i} * sizeof(mb1::Module);
-        if (!read_object(mem, phys, module)) return fail(reason, Errno::EFAULT, "multiboot1 module list unreadable");
+        if (!read_object(mem, phys, module)) return fail(reason, Errno::efault, "multiboot1 module list unreadable");
         if (module.mod_end < module.mod_start)
-            return fail(reason, Errno::EINVAL, "multiboot1 module ends before it starts");
+            return fail(reason, Errno::einval, "multiboot1 module ends before it starts");
         BootModule& dst = out.modules[out.module_count];
         dst.start = module.mod_start;
         dst.end = module.mod_end;
         if (!read_optional_string(mem, module.string, dst.cmdline, sizeof(dst.cmdline)))
-            return fail(reason, Errno::EFAULT, "multiboot1 module string unreadable");
+            return fail(reason, Errno::efault, "multiboot1 module string unreadable");
         ++out.module_count;
     }
     return Status::ok();
@@ -63,20 +63,20 @@ Status parse_modules(PhysReader& mem, const mb1::Info& info, BootInfo& out, cons
 // least 24 bytes of a bounded length, so the walk terminates.
 Status parse_memory_map(PhysReader& mem, const mb1::Info& info, BootInfo& out, const char** reason) {
     const uint32_t length = info.mmap_length;
-    if (length > mb1::k_max_mmap_length) return fail(reason, Errno::EINVAL, "multiboot1 memory map too large");
+    if (length > mb1::k_max_mmap_length) return fail(reason, Errno::einval, "multiboot1 memory map too large");
     uint32_t offset = 0;
     while (offset < length) {
         if (length - offset < sizeof(uint32_t))
-            return fail(reason, Errno::EINVAL, "multiboot1 mmap_length cuts a memory map entry");
+            return fail(reason, Errno::einval, "multiboot1 mmap_length cuts a memory map entry");
         const uint64_t phys = uint64_t{info.mmap_addr} + offset;
         uint32_t size = 0;
-        if (!read_object(mem, phys, size)) return fail(reason, Errno::EFAULT, "multiboot1 memory map unreadable");
+        if (!read_object(mem, phys, size)) return fail(reason, Errno::efault, "multiboot1 memory map unreadable");
         if (size < sizeof(mb1::MmapEntry) - sizeof(uint32_t))
-            return fail(reason, Errno::EINVAL, "multiboot1 memory map entry smaller than 20 bytes");
+            return fail(reason, Errno::einval, "multiboot1 memory map entry smaller than 20 bytes");
         if (size > length - offset - sizeof(uint32_t))
-            return fail(reason, Errno::EINVAL, "multiboot1 memory map entry runs past mmap_length");
+            return fail(reason, Errno::einval, "multiboot1 memory map entry runs past mmap_length");
         mb1::MmapEntry entry{};
-        if (!read_object(mem, phys, entry)) return fail(reason, Errno::EFAULT, "multiboot1 memory map unreadable");
+        if (!read_object(mem, phys, entry)) return fail(reason, Errno::efault, "multiboot1 memory map unreadable");
         add_memory_range(out, entry.base_addr, entry.length, memory_type_from_e820(entry.type));
         offset += sizeof(uint32_t) + size;
     }
@@ -91,17 +91,17 @@ Status parse_multiboot1(PhysReader& mem, uint32_t info_phys, BootInfo& out, cons
 
     mb1::Info info{};
     if (!read_object(mem, info_phys, info.flags))
-        return fail(reason, Errno::EFAULT, "multiboot1 info unreadable");
+        return fail(reason, Errno::efault, "multiboot1 info unreadable");
     if (!read_object(mem, info_phys, info, info_prefix_length(info.flags)))
-        return fail(reason, Errno::EFAULT, "multiboot1 info truncated");
+        return fail(reason, Errno::efault, "multiboot1 info truncated");
 
     if (info.flags & mb1::k_info_cmdline) {
         if (!read_optional_string(mem, info.cmdline, out.cmdline, sizeof(out.cmdline)))
-            return fail(reason, Errno::EFAULT, "multiboot1 command line unreadable");
+            return fail(reason, Errno::efault, "multiboot1 command line unreadable");
     }
     if (info.flags & mb1::k_info_loader_name) {
         if (!read_optional_string(mem, info.boot_loader_name, out.loader_name, sizeof(out.loader_name)))
-            return fail(reason, Errno::EFAULT, "multiboot1 boot loader name unreadable");
+            return fail(reason, Errno::efault, "multiboot1 boot loader name unreadable");
     }
     if (info.flags & mb1::k_info_modules) TRY(parse_modules(mem, info, out, reason));
     if (info.flags & mb1::k_info_memory_map) TRY(parse_memory_map(mem, info, out, reason));
@@ -109,11 +109,11 @@ Status parse_multiboot1(PhysReader& mem, uint32_t info_phys, BootInfo& out, cons
     // No map (or an empty one): the two sizes of bit 0 are all we know.
     if (out.memory_count == 0) {
         if (!(info.flags & mb1::k_info_memory))
-            return fail(reason, Errno::EINVAL, "multiboot1 loader gave no memory information");
+            return fail(reason, Errno::einval, "multiboot1 loader gave no memory information");
         if (info.mem_lower != 0) add_memory_range(out, 0, uint64_t{info.mem_lower} * 1024, MemoryType::usable);
         if (info.mem_upper != 0)
             add_memory_range(out, 1ull << 20, uint64_t{info.mem_upper} * 1024, MemoryType::usable);
-        if (out.memory_count == 0) return fail(reason, Errno::EINVAL, "multiboot1 loader reports no memory");
+        if (out.memory_count == 0) return fail(reason, Errno::einval, "multiboot1 loader reports no memory");
     }
     return Status::ok();
 }

@@ -40,19 +40,19 @@ template <typename T> bool read_object(PhysReader& mem, uint64_t phys, T& out, s
 // Byte-by-byte on purpose: reading ahead in chunks could touch unreadable
 // memory that lies beyond the terminator. Boot strings are short.
 inline Status read_string(PhysReader& mem, uint64_t phys, size_t max_len, char* dst, size_t dst_size) {
-    if (dst == nullptr || dst_size == 0) return Errno::EINVAL;
+    if (dst == nullptr || dst_size == 0) return Errno::einval;
     size_t limit = dst_size - 1;
     if (max_len < limit) limit = max_len;
     size_t n = 0;
     for (; n < limit; ++n) {
         if (phys + n < phys) { // the string would wrap around the address space
             dst[0] = '\0';
-            return Errno::EFAULT;
+            return Errno::efault;
         }
         char c = 0;
         if (!mem.read(phys + n, &c, 1)) {
             dst[0] = '\0';
-            return Errno::EFAULT;
+            return Errno::efault;
         }
         if (c == '\0') break;
         dst[n] = c;

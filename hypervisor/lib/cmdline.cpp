@@ -284,7 +284,7 @@ Status parse_cmdline(StringView cmdline, HypervisorOptions& out, CmdlineDiagnost
         first = false;
         parser.word(word);
     }
-    return parser.had_errors() ? Status(Errno::EINVAL) : Status::ok();
+    return parser.had_errors() ? Status(Errno::einval) : Status::ok();
 }
 
 } // namespace pv

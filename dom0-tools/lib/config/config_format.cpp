@@ -116,7 +116,7 @@ void print_domain_config(OutputSink& out, const DomainConfig& config) {
 Result<size_t> format_domain_config(const DomainConfig& config, char* buf, size_t capacity) {
     BufferSink sink(buf, capacity);
     print_domain_config(sink, config);
-    if (sink.overflowed() || capacity == 0) return Errno::ENOSPC;
+    if (sink.overflowed() || capacity == 0) return Errno::enospc;
     return sink.length();
 }
 

@@ -275,7 +275,7 @@ Status Parser::cpu_list_value(StringView key, const Token& token, uint32_t entry
     case Problem::no_cpu:
         return fail(token.line, "{}: {}{} selects no CPU", key, where, describe(token));
     }
-    return Errno::EINVAL;
+    return Errno::einval;
 }
 
 } // namespace pv::tools::detail

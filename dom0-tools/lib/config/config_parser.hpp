@@ -74,7 +74,7 @@ private:
                              : format(error_.message, size, "{}: ", sources_[source]);
         format(error_.message + n, size - n, fmt, args...);
         error_.line = line;
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     template <typename... Args> Status fail(uint32_t line, StringView fmt, const Args&... args) {
         return fail_at(source_, line, fmt, args...);

@@ -210,7 +210,7 @@ Status Parser::apply(Key key, StringView spelled, bool append, const Value& valu
     case Key::on_crash:
         return apply_action(spelled, value, config_.on_crash);
     }
-    return Errno::EINVAL;
+    return Errno::einval;
 }
 
 // xl: cmdline wins over root and extra; without it the command line is

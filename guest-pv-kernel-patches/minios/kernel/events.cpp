@@ -18,10 +18,10 @@ constexpr uint64_t k_rflags_if = 1u << 9;
 } // namespace
 
 long Events::map_shared_info(const BootInfo& boot, bool allowed) {
-    if (!allowed) return map_result_ = -static_cast<long>(abi::Errno::ENOSYS);
+    if (!allowed) return map_result_ = -static_cast<long>(abi::Errno::enosys);
     const uint64_t va = reinterpret_cast<uintptr_t>(shared_info_slot);
     const uint64_t maddr = boot.start_info->shared_info;
-    if (maddr % k_page_size != 0) return map_result_ = -static_cast<long>(abi::Errno::EINVAL);
+    if (maddr % k_page_size != 0) return map_result_ = -static_cast<long>(abi::Errno::einval);
     map_result_ =
         hv::update_va_mapping(va, maddr | k_pte_flags, abi::k_uvmf_invlpg | abi::k_uvmf_local);
     if (map_result_ == 0) shared_info_ = reinterpret_cast<abi::SharedInfo*>(shared_info_slot);

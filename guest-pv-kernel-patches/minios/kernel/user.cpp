@@ -22,7 +22,7 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu) 
     boot_ = &boot;
     if (!pv_mmu) {
         reason_ = "mmuext_op(new_user_baseptr) not attempted (no-pv-mmu)";
-        return prepare_result_ = errno_result(abi::Errno::ENOSYS);
+        return prepare_result_ = errno_result(abi::Errno::enosys);
     }
 
     // The bootstrap L4 is the first page-table frame (pt_base).
@@ -44,7 +44,7 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu) 
     user_stack_ = pages.alloc();
     if (kernel_stack == nullptr || user_stack_ == nullptr) {
         reason_ = "no pages for the process stacks";
-        return prepare_result_ = errno_result(abi::Errno::ENOMEM);
+        return prepare_result_ = errno_result(abi::Errno::enomem);
     }
     const uint64_t kernel_top =
         reinterpret_cast<uintptr_t>(kernel_stack) + k_kernel_stack_pages * k_page_size;
@@ -59,7 +59,7 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu) 
 
 long UserMode::run(void (*entry)(uint64_t), uint64_t arg, uint64_t& exit_code) {
     if (!prepared_ || prepare_result_ < 0)
-        return prepared_ ? prepare_result_ : errno_result(abi::Errno::EAGAIN);
+        return prepared_ ? prepare_result_ : errno_result(abi::Errno::eagain);
     __builtin_memset(user_stack_, 0, k_page_size);
     const uint64_t top = reinterpret_cast<uintptr_t>(user_stack_) + k_page_size;
     // A call would have pushed a return address: start with rsp % 16 == 8.
@@ -68,8 +68,8 @@ long UserMode::run(void (*entry)(uint64_t), uint64_t arg, uint64_t& exit_code) {
 
 long UserMode::run_at(uint64_t entry, uint64_t stack_top, uint64_t arg, uint64_t& exit_code) {
     if (!prepared_ || prepare_result_ < 0)
-        return prepared_ ? prepare_result_ : errno_result(abi::Errno::EAGAIN);
-    if (running_) return errno_result(abi::Errno::EBUSY);
+        return prepared_ ? prepare_result_ : errno_result(abi::Errno::eagain);
+    if (running_) return errno_result(abi::Errno::ebusy);
     running_ = true;
     exit_code = user_enter(&saved_, entry, stack_top, arg);
     running_ = false;
@@ -84,10 +84,10 @@ void UserMode::on_syscall(TrapFrame& frame) {
         return;
     case sys::Number::exit:
         if (running_) user_exit(&saved_, frame.rdi);
-        frame.rax = static_cast<uint64_t>(errno_result(abi::Errno::EINVAL));
+        frame.rax = static_cast<uint64_t>(errno_result(abi::Errno::einval));
         return;
     }
-    frame.rax = static_cast<uint64_t>(errno_result(abi::Errno::ENOSYS));
+    frame.rax = static_cast<uint64_t>(errno_result(abi::Errno::enosys));
 }
 
 bool UserMode::on_exception(const TrapFrame& frame) {
@@ -99,11 +99,11 @@ bool UserMode::on_exception(const TrapFrame& frame) {
 }
 
 long UserMode::sys_write(uint64_t fd, uint64_t buffer, uint64_t length) {
-    if (fd != 1 && fd != 2) return errno_result(abi::Errno::EBADF);
-    if (length > sys::k_max_write) return errno_result(abi::Errno::EINVAL);
+    if (fd != 1 && fd != 2) return errno_result(abi::Errno::ebadf);
+    if (length > sys::k_max_write) return errno_result(abi::Errno::einval);
     // The process shares the kernel's address space: accept exactly what
     // the bootstrap mapping covers.
-    if (!boot_->is_mapped(buffer, length)) return errno_result(abi::Errno::EFAULT);
+    if (!boot_->is_mapped(buffer, length)) return errno_result(abi::Errno::efault);
     console().write(pv::StringView(reinterpret_cast<const char*>(buffer), length));
     console().flush();
     return static_cast<long>(length);

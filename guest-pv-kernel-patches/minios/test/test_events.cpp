@@ -136,39 +136,39 @@ void test_ipi_delivery(Ev& e) {
     c.check(e.events.take_delivered(port), "unmasked port delivered");
 
     c.expect(close(port), 0, "close the IPI port");
-    c.expect(close(port), err(Errno::EINVAL), "close it again (-EINVAL)");
+    c.expect(close(port), err(Errno::einval), "close it again (-EINVAL)");
     c.check(status(port, st) == 0 && st.status == abi::raw(EvtchnState::closed),
             "status of a closed port: closed", "status {}", st.status);
-    c.expect(send(port), err(Errno::EINVAL), "send on a closed port (-EINVAL)");
+    c.expect(send(port), err(Errno::einval), "send on a closed port (-EINVAL)");
     e.settle();
 }
 
 void test_bad_arguments(Ev& e) {
     Checker& c = e.c;
     abi::EvtchnStatus st;
-    c.expect(send(k_huge_port), err(Errno::EINVAL), "send on a port beyond the table (-EINVAL)");
-    c.expect(send(0), err(Errno::EINVAL), "send on port 0 (-EINVAL)");
-    c.expect(close(0), err(Errno::EINVAL), "close port 0 (-EINVAL)");
-    c.expect(close(k_huge_port), err(Errno::EINVAL), "close a port beyond the table (-EINVAL)");
-    c.expect(status(k_huge_port, st), err(Errno::EINVAL),
+    c.expect(send(k_huge_port), err(Errno::einval), "send on a port beyond the table (-EINVAL)");
+    c.expect(send(0), err(Errno::einval), "send on port 0 (-EINVAL)");
+    c.expect(close(0), err(Errno::einval), "close port 0 (-EINVAL)");
+    c.expect(close(k_huge_port), err(Errno::einval), "close a port beyond the table (-EINVAL)");
+    c.expect(status(k_huge_port, st), err(Errno::einval),
              "status of a port beyond the table (-EINVAL)");
     c.check(status(0, st) == 0 && st.status == abi::raw(EvtchnState::closed),
             "status of port 0: closed", "status {}", st.status);
-    c.expect(unmask(k_huge_port), err(Errno::EINVAL), "unmask a port beyond the table (-EINVAL)");
+    c.expect(unmask(k_huge_port), err(Errno::einval), "unmask a port beyond the table (-EINVAL)");
 
     abi::EvtchnBindIpi ipi{4096, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_ipi, &ipi), err(Errno::ENOENT),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_ipi, &ipi), err(Errno::enoent),
              "bind_ipi to a vCPU that does not exist (-ENOENT)");
     abi::EvtchnBindVirq virq{99, 0, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_virq, &virq), err(Errno::EINVAL),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_virq, &virq), err(Errno::einval),
              "bind_virq of VIRQ 99 (-EINVAL)");
     virq = abi::EvtchnBindVirq{abi::raw(abi::Virq::console), 1, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_virq, &virq), err(Errno::EINVAL),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_virq, &virq), err(Errno::einval),
              "bind_virq of a global VIRQ to vCPU 1 (-EINVAL)");
     abi::EvtchnBindInterdomain bind{abi::k_domid_self, 0, k_huge_port, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_interdomain, &bind), err(Errno::EINVAL),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_interdomain, &bind), err(Errno::einval),
              "bind_interdomain to a port beyond the table (-EINVAL)");
-    c.expect(hv::call(abi::Hypercall::event_channel_op, 99, 0), err(Errno::ENOSYS),
+    c.expect(hv::call(abi::Hypercall::event_channel_op, 99, 0), err(Errno::enosys),
              "event_channel_op unknown command (-ENOSYS)");
 }
 
@@ -202,7 +202,7 @@ void test_loopback_ping_pong(Ev& e) {
                 st.u.interdomain.port == a,
             "status of the other end", "status {} port {}", st.status, st.u.interdomain.port);
     bind = abi::EvtchnBindInterdomain{abi::k_domid_self, 0, a, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_interdomain, &bind), err(Errno::EINVAL),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_interdomain, &bind), err(Errno::einval),
              "bind_interdomain to a port already bound (-EINVAL)");
 
     unsigned good = 0;
@@ -244,10 +244,10 @@ bool bind_timer(Ev& e) {
             "status of a VIRQ port: virq, VIRQ_TIMER, vCPU 0", "status {} virq {} vcpu {}",
             st.status, st.u.virq, st.vcpu);
     virq = abi::EvtchnBindVirq{abi::raw(abi::Virq::timer), 0, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_virq, &virq), err(Errno::EEXIST),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_virq, &virq), err(Errno::eexist),
              "bind_virq VIRQ_TIMER twice (-EEXIST)");
     abi::EvtchnBindVcpu to_vcpu{e.timer, 0};
-    c.expect(hv::event_channel_op(EventChannelOp::bind_vcpu, &to_vcpu), err(Errno::EINVAL),
+    c.expect(hv::event_channel_op(EventChannelOp::bind_vcpu, &to_vcpu), err(Errno::einval),
              "bind_vcpu of a per-vCPU VIRQ (-EINVAL)");
     return true;
 }
@@ -368,9 +368,9 @@ void test_poll_and_block(Ev& e) {
     uint32_t many[129] = {};
     for (uint32_t& p : many)
         p = r;
-    c.expect(poll(many, 129, 0), err(Errno::EINVAL), "poll on 129 ports (-EINVAL)");
+    c.expect(poll(many, 129, 0), err(Errno::einval), "poll on 129 ports (-EINVAL)");
     uint32_t beyond[1] = {k_huge_port};
-    c.expect(poll(beyond, 1, e.now() + 10 * k_ms), err(Errno::EINVAL),
+    c.expect(poll(beyond, 1, e.now() + 10 * k_ms), err(Errno::einval),
              "poll on a port beyond the table (-EINVAL)");
     e.settle();
 
@@ -504,7 +504,7 @@ void test_two_vcpus(Ev& e) {
     __atomic_store_n(&pp.shared->vcpu_info[1].evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
 
     c.expect(hv::vcpu_op(abi::VcpuOp::initialise, 1, &ctxt), 0, "vcpu_op initialise vCPU 1");
-    c.expect(hv::vcpu_op(abi::VcpuOp::initialise, 1, &ctxt), err(Errno::EEXIST),
+    c.expect(hv::vcpu_op(abi::VcpuOp::initialise, 1, &ctxt), err(Errno::eexist),
              "vcpu_op initialise vCPU 1 again (-EEXIST)");
     const long up = hv::vcpu_op(abi::VcpuOp::up, 1);
     c.expect(up, 0, "vcpu_op up vCPU 1");

@@ -32,7 +32,7 @@ void test_console_io(Checker& c) {
     char input[1];
     const long rc = hv::console_io(abi::ConsoleIoOp::read, 0, input);
     c.check(rc == 0, "console_io read of 0 bytes", "returned {}", rc);
-    c.expect(hv::call(abi::Hypercall::console_io, 7, 0, 0), err(abi::Errno::ENOSYS),
+    c.expect(hv::call(abi::Hypercall::console_io, 7, 0, 0), err(abi::Errno::enosys),
              "console_io unknown command");
 }
 
@@ -59,18 +59,18 @@ void test_xen_version(Checker& c) {
              "xen_version get_features 0");
     println("minios-test: features submap 0 = {:#010x}", features.submap);
     abi::FeatureInfo beyond{abi::k_feature_submaps, 0};
-    c.expect(hv::xen_version(abi::VersionOp::get_features, &beyond), err(abi::Errno::EINVAL),
+    c.expect(hv::xen_version(abi::VersionOp::get_features, &beyond), err(abi::Errno::einval),
              "xen_version get_features beyond the submaps");
     c.expect(hv::xen_version(abi::VersionOp::pagesize), 4096, "xen_version pagesize");
     uint8_t handle[abi::k_domain_handle_len];
     c.expect(hv::xen_version(abi::VersionOp::guest_handle, handle), 0, "xen_version guest_handle");
-    c.expect(hv::call(abi::Hypercall::xen_version, 0x7fff, 0), err(abi::Errno::ENOSYS),
+    c.expect(hv::call(abi::Hypercall::xen_version, 0x7fff, 0), err(abi::Errno::enosys),
              "xen_version unknown sub-op");
 }
 
 void test_sched_op(Checker& c) {
     c.expect(hv::sched_op(abi::SchedOp::yield), 0, "sched_op yield");
-    c.expect(hv::call(abi::Hypercall::sched_op, 99, 0), err(abi::Errno::ENOSYS),
+    c.expect(hv::call(abi::Hypercall::sched_op, 99, 0), err(abi::Errno::enosys),
              "sched_op unknown command");
 }
 
@@ -84,7 +84,7 @@ void test_cpu_state(Checker& c) {
     asm volatile("movq %%fs:0, %0" : "=r"(seen));
     c.check(seen == fs_target, "%fs:0 reads through the new fs base", "read {:#x}", seen);
     c.expect(hv::set_segment_base(abi::SegmentBase::fs, 0), 0, "set_segment_base fs back to 0");
-    c.expect(hv::call(abi::Hypercall::set_segment_base, 99, 0), err(abi::Errno::EINVAL),
+    c.expect(hv::call(abi::Hypercall::set_segment_base, 99, 0), err(abi::Errno::einval),
              "set_segment_base unknown register");
 
     c.expect(hv::fpu_taskswitch(true), 0, "fpu_taskswitch set");
@@ -96,7 +96,7 @@ void test_cpu_state(Checker& c) {
     c.expect(hv::set_debugreg(0, 0), 0, "set_debugreg dr0 back to 0");
     c.check(hv::set_debugreg(0, abi::k_hypervisor_virt_start) < 0,
             "set_debugreg refuses a hypervisor address");
-    c.expect(hv::get_debugreg(8), err(abi::Errno::ENODEV), "get_debugreg dr8 (no such register)");
+    c.expect(hv::get_debugreg(8), err(abi::Errno::enodev), "get_debugreg dr8 (no such register)");
 
     c.expect(
         hv::vm_assist(abi::VmAssistCmd::enable, abi::raw(abi::VmAssistType::runstate_update_flag)),
@@ -104,13 +104,13 @@ void test_cpu_state(Checker& c) {
     c.expect(
         hv::vm_assist(abi::VmAssistCmd::disable, abi::raw(abi::VmAssistType::runstate_update_flag)),
         0, "vm_assist disable runstate_update_flag");
-    c.expect(hv::vm_assist(abi::VmAssistCmd::enable, 31), err(abi::Errno::EINVAL),
+    c.expect(hv::vm_assist(abi::VmAssistCmd::enable, 31), err(abi::Errno::einval),
              "vm_assist unknown type");
 
     abi::PhysdevSetIopl iopl{1};
     c.expect(hv::physdev_op(abi::PhysdevOp::set_iopl, &iopl), 0, "physdev_op set_iopl 1");
     iopl.iopl = 4;
-    c.expect(hv::physdev_op(abi::PhysdevOp::set_iopl, &iopl), err(abi::Errno::EINVAL),
+    c.expect(hv::physdev_op(abi::PhysdevOp::set_iopl, &iopl), err(abi::Errno::einval),
              "physdev_op set_iopl 4");
     iopl.iopl = 0;
     c.expect(hv::physdev_op(abi::PhysdevOp::set_iopl, &iopl), 0, "physdev_op set_iopl 0");
@@ -119,9 +119,9 @@ void test_cpu_state(Checker& c) {
 void test_descriptors(Checker& c) {
     uint64_t frames[16] = {};
     c.expect(hv::set_gdt(frames, 0), 0, "set_gdt with no entries");
-    c.expect(hv::set_gdt(frames, abi::k_first_reserved_gdt_entry + 1), err(abi::Errno::EINVAL),
+    c.expect(hv::set_gdt(frames, abi::k_first_reserved_gdt_entry + 1), err(abi::Errno::einval),
              "set_gdt into the reserved entries");
-    c.expect(hv::update_descriptor(1, 0), err(abi::Errno::EINVAL),
+    c.expect(hv::update_descriptor(1, 0), err(abi::Errno::einval),
              "update_descriptor at a misaligned address");
 }
 
@@ -136,14 +136,14 @@ void test_multicall(Checker& c) {
     c.expect(static_cast<long>(calls[0].result), hv::xen_version(abi::VersionOp::version),
              "multicall entry 0 (xen_version)");
     c.expect(static_cast<long>(calls[1].result), 0, "multicall entry 1 (sched_op yield)");
-    c.expect(static_cast<long>(calls[2].result), err(abi::Errno::ENOSYS),
+    c.expect(static_cast<long>(calls[2].result), err(abi::Errno::enosys),
              "multicall entry 2 (unknown)");
     c.expect(hv::multicall(calls, 0), 0, "multicall of none");
 }
 
 void test_unknown_numbers(Checker& c) {
-    c.expect(hv::call_slot(60), err(abi::Errno::ENOSYS), "hypercall 60 (unassigned)");
-    c.expect(hv::call_slot(127), err(abi::Errno::ENOSYS), "hypercall 127 (last slot of the page)");
+    c.expect(hv::call_slot(60), err(abi::Errno::enosys), "hypercall 60 (unassigned)");
+    c.expect(hv::call_slot(127), err(abi::Errno::enosys), "hypercall 127 (last slot of the page)");
 }
 
 } // namespace

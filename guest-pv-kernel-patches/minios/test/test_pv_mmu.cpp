@@ -198,12 +198,12 @@ bool set_up_scratch(Mmu& m) {
         c.skip("scratch L1", "bootstrap L2 slot 2 is in use");
         return false;
     }
-    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, m.scratch_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, m.scratch_mfn), err(Errno::einval),
              "mmuext pin_l1_table of a page mapped writable (-EINVAL)");
     c.expect(remap(m.scratch, m.scratch_mfn, pte::ro_leaf), 0,
              "update_va_mapping: our mapping of a page read-only");
     c.expect(hv::mmuext(MmuextCmd::pin_l1_table, m.scratch_mfn), 0, "mmuext pin_l1_table");
-    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, m.scratch_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, m.scratch_mfn), err(Errno::einval),
              "mmuext pin_l1_table of a pinned table");
     const long hook =
         update_entry(m.l2_mfn, k_window_l2_slot, pte::make(m.scratch_mfn, pte::table));
@@ -289,14 +289,14 @@ void test_hostile_updates(Mmu& m) {
     const uint64_t l4_slot271 = m.l4[271];
 
     // Page tables may be mapped read-only only (get_page_from_l1e: -EBUSY).
-    c.expect(update_entry(m.scratch_mfn, 3, pte::make(m.l4_mfn, pte::rw_leaf)), err(Errno::EBUSY),
+    c.expect(update_entry(m.scratch_mfn, 3, pte::make(m.l4_mfn, pte::rw_leaf)), err(Errno::ebusy),
              "mmu_update: L1 entry writable to our L4 (-EBUSY)");
     c.expect(update_entry(m.scratch_mfn, 3, pte::make(m.scratch_mfn, pte::rw_leaf)),
-             err(Errno::EBUSY), "mmu_update: L1 entry writable to the L1 itself (-EBUSY)");
+             err(Errno::ebusy), "mmu_update: L1 entry writable to the L1 itself (-EBUSY)");
     c.expect(
         hv::update_va_mapping(window_va(3), pte::make(m.l2_mfn, pte::rw_leaf), abi::k_uvmf_invlpg),
-        err(Errno::EBUSY), "update_va_mapping: writable mapping of our L2 (-EBUSY)");
-    c.expect(remap(m.scratch, m.scratch_mfn, pte::rw_leaf), err(Errno::EBUSY),
+        err(Errno::ebusy), "update_va_mapping: writable mapping of our L2 (-EBUSY)");
+    c.expect(remap(m.scratch, m.scratch_mfn, pte::rw_leaf), err(Errno::ebusy),
              "update_va_mapping: our pinned L1 writable again (-EBUSY)");
     c.check(*m.entry(m.scratch, 3) == 0, "refused entries left unchanged", "entry {:#x}",
             *m.entry(m.scratch, 3));
@@ -304,20 +304,20 @@ void test_hostile_updates(Mmu& m) {
     // Frames that are not ours.
     if (m.foreign_mfn != 0) {
         const uint64_t f = m.foreign_mfn;
-        c.expect(update_entry(m.scratch_mfn, 3, pte::make(f, pte::ro_leaf)), err(Errno::EBUSY),
+        c.expect(update_entry(m.scratch_mfn, 3, pte::make(f, pte::ro_leaf)), err(Errno::ebusy),
                  "mmu_update: mapping a frame that is not ours (-EBUSY)");
         c.expect(
             hv::update_va_mapping(window_va(3), pte::make(f, pte::rw_leaf), abi::k_uvmf_invlpg),
-            err(Errno::EBUSY), "update_va_mapping: mapping a frame that is not ours (-EBUSY)");
-        c.expect(update_entry(f, 0, 0), err(Errno::EINVAL),
+            err(Errno::ebusy), "update_va_mapping: mapping a frame that is not ours (-EBUSY)");
+        c.expect(update_entry(f, 0, 0), err(Errno::einval),
                  "mmu_update: writing into a frame that is not ours (-EINVAL)");
         abi::MmuUpdate m2p_req{(f << 12) + abi::raw(abi::MmuUpdateCmd::machphys_update), 0};
         uint32_t done = 0;
-        c.expect(hv::mmu_update(&m2p_req, 1, &done), err(Errno::EINVAL),
+        c.expect(hv::mmu_update(&m2p_req, 1, &done), err(Errno::einval),
                  "mmu_update machphys_update of a frame that is not ours (-EINVAL)");
-        c.expect(hv::mmuext(MmuextCmd::pin_l1_table, f), err(Errno::EINVAL),
+        c.expect(hv::mmuext(MmuextCmd::pin_l1_table, f), err(Errno::einval),
                  "mmuext pin of a frame that is not ours (-EINVAL)");
-        c.expect(hv::mmuext(MmuextCmd::new_baseptr, f), err(Errno::EINVAL),
+        c.expect(hv::mmuext(MmuextCmd::new_baseptr, f), err(Errno::einval),
                  "mmuext new_baseptr to a frame that is not ours (-EINVAL)");
     } else {
         c.skip("mapping a frame that is not ours", "no such frame found through the M2P");
@@ -330,55 +330,55 @@ void test_hostile_updates(Mmu& m) {
 
     // The hypervisor's L4 slots (256-271) cannot be written, not even with
     // the value they hold.
-    c.expect(update_entry(m.l4_mfn, 256, l4_slot256), err(Errno::EINVAL),
+    c.expect(update_entry(m.l4_mfn, 256, l4_slot256), err(Errno::einval),
              "mmu_update: L4 slot 256 (hypervisor) (-EINVAL)");
-    c.expect(update_entry(m.l4_mfn, 271, l4_slot271), err(Errno::EINVAL),
+    c.expect(update_entry(m.l4_mfn, 271, l4_slot271), err(Errno::einval),
              "mmu_update: L4 slot 271 (hypervisor) (-EINVAL)");
     c.check(m.l4[256] == l4_slot256 && m.l4[271] == l4_slot271, "hypervisor L4 slots unchanged");
 
     // L2 entries: no superpages for PV, and an L1 must be a page table.
     c.expect(
         update_entry(m.l2_mfn, 3, pte::make(m.mfn_a & ~uint64_t{511}, pte::rw_leaf | pte::pse)),
-        err(Errno::EINVAL), "mmu_update: 2 MiB superpage in an L2 (-EINVAL)");
-    c.expect(update_entry(m.l2_mfn, 3, pte::make(m.mfn_a, pte::table)), err(Errno::EINVAL),
+        err(Errno::einval), "mmu_update: 2 MiB superpage in an L2 (-EINVAL)");
+    c.expect(update_entry(m.l2_mfn, 3, pte::make(m.mfn_a, pte::table)), err(Errno::einval),
              "mmu_update: L2 entry to a page mapped writable (-EINVAL)");
     c.check(m.l2[3] == 0, "refused L2 entries left unchanged", "entry {:#x}", m.l2[3]);
 
     // Unknown mmu_update command (ptr bits 2:0 = 4).
     abi::MmuUpdate bad_cmd{(m.scratch_mfn << 12) + 3 * 8 + 4, 0};
     uint32_t done = 0;
-    c.expect(hv::mmu_update(&bad_cmd, 1, &done), err(Errno::ENOSYS),
+    c.expect(hv::mmu_update(&bad_cmd, 1, &done), err(Errno::enosys),
              "mmu_update: unknown command in ptr bits 2:0 (-ENOSYS)");
 
     // update_va_mapping outside the guest's part of the address space.
     const uint64_t some = pte::make(m.mfn_a, pte::ro_leaf);
-    c.expect(hv::update_va_mapping(abi::k_hypervisor_virt_start, some, 0), err(Errno::EINVAL),
+    c.expect(hv::update_va_mapping(abi::k_hypervisor_virt_start, some, 0), err(Errno::einval),
              "update_va_mapping at the hypervisor's M2P address (-EINVAL)");
-    c.expect(hv::update_va_mapping(0xffff'8300'0000'0000, some, 0), err(Errno::EINVAL),
+    c.expect(hv::update_va_mapping(0xffff'8300'0000'0000, some, 0), err(Errno::einval),
              "update_va_mapping inside the hypervisor's range (-EINVAL)");
-    c.expect(hv::update_va_mapping(0x0000'8000'0000'0000, some, 0), err(Errno::EINVAL),
+    c.expect(hv::update_va_mapping(0x0000'8000'0000'0000, some, 0), err(Errno::einval),
              "update_va_mapping at a non-canonical address (-EINVAL)");
-    c.expect(hv::update_va_mapping(0x1000, some, 0), err(Errno::EINVAL),
+    c.expect(hv::update_va_mapping(0x1000, some, 0), err(Errno::einval),
              "update_va_mapping where no L1 exists (-EINVAL)");
 
     // Pinning and base pointers.
-    c.expect(hv::mmuext(MmuextCmd::pin_l4_table, m.mfn_a), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::pin_l4_table, m.mfn_a), err(Errno::einval),
              "mmuext pin_l4_table of a page mapped writable (-EINVAL)");
-    c.expect(hv::mmuext(MmuextCmd::unpin_table, m.mfn_a), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::unpin_table, m.mfn_a), err(Errno::einval),
              "mmuext unpin of a page that is not pinned (-EINVAL)");
-    c.expect(hv::mmuext(MmuextCmd::new_baseptr, m.scratch_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::new_baseptr, m.scratch_mfn), err(Errno::einval),
              "mmuext new_baseptr to an L1 (-EINVAL)");
-    c.expect(hv::mmuext(MmuextCmd::new_baseptr, m.mfn_a), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::new_baseptr, m.mfn_a), err(Errno::einval),
              "mmuext new_baseptr to a page mapped writable (-EINVAL)");
-    c.expect(hv::mmuext(MmuextCmd::clear_page, m.scratch_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::clear_page, m.scratch_mfn), err(Errno::einval),
              "mmuext clear_page of a page table (-EINVAL)");
-    c.expect(hv::mmuext(MmuextCmd::copy_page, m.scratch_mfn, m.mfn_a), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::copy_page, m.scratch_mfn, m.mfn_a), err(Errno::einval),
              "mmuext copy_page onto a page table (-EINVAL)");
-    c.expect(hv::mmuext(static_cast<MmuextCmd>(14)), err(Errno::ENOSYS),
+    c.expect(hv::mmuext(static_cast<MmuextCmd>(14)), err(Errno::enosys),
              "mmuext command 14 (-ENOSYS)");
-    c.expect(hv::mmuext(static_cast<MmuextCmd>(99)), err(Errno::ENOSYS),
+    c.expect(hv::mmuext(static_cast<MmuextCmd>(99)), err(Errno::enosys),
              "mmuext command 99 (-ENOSYS)");
-    c.expect(hv::mmuext(MmuextCmd::mark_super, m.mfn_a), err(Errno::EOPNOTSUPP),
+    c.expect(hv::mmuext(MmuextCmd::mark_super, m.mfn_a), err(Errno::eopnotsupp),
              "mmuext mark_super (-EOPNOTSUPP)");
 
     check_intact(m, "the refused updates");
@@ -407,16 +407,16 @@ void test_hostile_tables(Mmu& m) {
     };
 
     prepare(0, pte::make(m.l4_mfn, pte::rw_leaf));
-    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, t_mfn), err(Errno::EBUSY),
+    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, t_mfn), err(Errno::ebusy),
              "pin_l1_table of an L1 mapping our L4 writable (-EBUSY)");
     writable_again("refused L1");
     prepare(5, pte::make(t_mfn, pte::rw_leaf));
-    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, t_mfn), err(Errno::EBUSY),
+    c.expect(hv::mmuext(MmuextCmd::pin_l1_table, t_mfn), err(Errno::ebusy),
              "pin_l1_table of an L1 mapping itself writable (-EBUSY)");
     writable_again("self-mapping L1");
 
     prepare(1, pte::make(m.mfn_a, pte::table));
-    c.expect(hv::mmuext(MmuextCmd::pin_l2_table, t_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::pin_l2_table, t_mfn), err(Errno::einval),
              "pin_l2_table of an L2 pointing at a page mapped writable (-EINVAL)");
     writable_again("refused L2");
     m.page_a[3] = 0x3333;
@@ -424,14 +424,14 @@ void test_hostile_tables(Mmu& m) {
     m.page_a[3] = 0;
 
     prepare(0, pte::make(m.l4_mfn, pte::table));
-    c.expect(hv::mmuext(MmuextCmd::pin_l3_table, t_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::pin_l3_table, t_mfn), err(Errno::einval),
              "pin_l3_table of an L3 pointing at our L4 (-EINVAL)");
     writable_again("refused L3");
 
     // Linear page tables: an L4 may map itself read-only (Xen's
     // CONFIG_PV_LINEAR_PT, on by default), never writable.
     prepare(0, pte::make(t_mfn, pte::table));
-    c.expect(hv::mmuext(MmuextCmd::pin_l4_table, t_mfn), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::pin_l4_table, t_mfn), err(Errno::einval),
              "pin_l4_table of an L4 mapping itself writable (-EINVAL)");
     writable_again("refused L4");
     prepare(0, pte::make(t_mfn, pte::present | pte::user | pte::accessed));
@@ -450,14 +450,14 @@ void test_hostile_tables(Mmu& m) {
     ldt.arg1.linear_addr = window_va(0) + 8;
     ldt.arg2.nr_ents = 1;
     uint32_t done = 0;
-    c.expect(hv::mmuext_op(&ldt, 1, &done), err(Errno::EINVAL),
+    c.expect(hv::mmuext_op(&ldt, 1, &done), err(Errno::einval),
              "mmuext set_ldt at an unaligned address (-EINVAL)");
     ldt.arg1.linear_addr = abi::k_hypervisor_virt_start;
-    c.expect(hv::mmuext_op(&ldt, 1, &done), err(Errno::EINVAL),
+    c.expect(hv::mmuext_op(&ldt, 1, &done), err(Errno::einval),
              "mmuext set_ldt in the hypervisor's range (-EINVAL)");
     ldt.arg1.linear_addr = window_va(0);
     ldt.arg2.nr_ents = 8193;
-    c.expect(hv::mmuext_op(&ldt, 1, &done), err(Errno::EINVAL),
+    c.expect(hv::mmuext_op(&ldt, 1, &done), err(Errno::einval),
              "mmuext set_ldt with 8193 entries (-EINVAL)");
     ldt.arg1.linear_addr = 0;
     ldt.arg2.nr_ents = 0;
@@ -466,15 +466,15 @@ void test_hostile_tables(Mmu& m) {
     // Request arrays the hypervisor must not read.
     const uint64_t in_hypervisor = 0xffff'8300'0000'0000;
     c.expect(hv::call(abi::Hypercall::mmu_update, in_hypervisor, 1, 0, abi::k_domid_self),
-             err(Errno::EFAULT),
+             err(Errno::efault),
              "mmu_update with its requests in the hypervisor's range (-EFAULT)");
     c.expect(hv::call(abi::Hypercall::mmuext_op, in_hypervisor, 1, 0, abi::k_domid_self),
-             err(Errno::EFAULT), "mmuext_op with its ops in the hypervisor's range (-EFAULT)");
+             err(Errno::efault), "mmuext_op with its ops in the hypervisor's range (-EFAULT)");
     c.expect(hv::call(abi::Hypercall::mmu_update, 0x1000, 1, 0, abi::k_domid_self),
-             err(Errno::EFAULT), "mmu_update with its requests at an unmapped address (-EFAULT)");
+             err(Errno::efault), "mmu_update with its requests at an unmapped address (-EFAULT)");
     c.expect(hv::call(abi::Hypercall::memory_op, abi::raw(abi::MemoryOp::current_reservation),
                       in_hypervisor),
-             err(Errno::EFAULT), "memory_op with its argument in the hypervisor's range (-EFAULT)");
+             err(Errno::efault), "memory_op with its argument in the hypervisor's range (-EFAULT)");
     check_intact(m, "the refused tables");
 }
 
@@ -487,7 +487,7 @@ void test_batches(Mmu& m) {
         {(m.scratch_mfn << 12) + 7 * 8, pte::make(m.mfn_b, pte::ro_leaf)},
     };
     uint32_t done = 99;
-    c.expect(hv::mmu_update(reqs, 3, &done), err(Errno::EBUSY),
+    c.expect(hv::mmu_update(reqs, 3, &done), err(Errno::ebusy),
              "mmu_update batch failing at entry 1");
     c.expect(done, 1, "mmu_update batch: *done is 1");
     c.check(pte::mfn_of(*m.entry(m.scratch, 5)) == m.mfn_a && *m.entry(m.scratch, 6) == 0 &&
@@ -505,7 +505,7 @@ void test_batches(Mmu& m) {
     ops[1].arg1.mfn = m.mfn_b; // not pinned
     ops[2].cmd = abi::raw(MmuextCmd::tlb_flush_local);
     done = 99;
-    c.expect(hv::mmuext_op(ops, 3, &done), err(Errno::EINVAL), "mmuext batch failing at op 1");
+    c.expect(hv::mmuext_op(ops, 3, &done), err(Errno::einval), "mmuext batch failing at op 1");
     c.expect(done, 1, "mmuext batch: *done is 1");
 }
 
@@ -771,7 +771,7 @@ void tear_down_scratch(Mmu& m) {
     // Unpinning drops the pin only: the L2 still uses the table.
     c.expect(hv::mmuext(MmuextCmd::unpin_table, m.scratch_mfn), 0,
              "mmuext unpin while the L2 still uses it");
-    c.expect(remap(m.scratch, m.scratch_mfn, pte::rw_leaf), err(Errno::EBUSY),
+    c.expect(remap(m.scratch, m.scratch_mfn, pte::rw_leaf), err(Errno::ebusy),
              "update_va_mapping: still-referenced L1 writable (-EBUSY)");
     c.expect(update_entry(m.l2_mfn, k_window_l2_slot, 0), 0, "mmu_update: unhook the L1");
     m.hooked = false;
@@ -832,9 +832,9 @@ void test_user_page_tables(Mmu& m) {
     c.expect(rc, 0, "mmuext pin L1, L2, L3, L4 of the process");
     c.expect(done, 4, "mmuext pin batch: *done is 4");
     if (rc != 0) return;
-    c.expect(remap(l4, mfns[0], pte::rw_leaf), err(Errno::EBUSY),
+    c.expect(remap(l4, mfns[0], pte::rw_leaf), err(Errno::ebusy),
              "update_va_mapping: pinned L4 writable (-EBUSY)");
-    c.expect(hv::mmuext(MmuextCmd::new_baseptr, mfns[1]), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::new_baseptr, mfns[1]), err(Errno::einval),
              "mmuext new_baseptr to an L3 (-EINVAL)");
 
     const uint64_t boot_l4 = m.l4_mfn;
@@ -854,9 +854,9 @@ void test_user_page_tables(Mmu& m) {
             "{} syscalls", user.syscalls() - syscalls_before);
     c.check(data[USER_PT_DATA_ARG / 8] == 0x5a,
             "it wrote its data page (seen through the kernel's mapping)", "{:#x}", data[0]);
-    c.check(static_cast<long>(data[USER_PT_DATA_ENOSYS / 8]) == err(Errno::ENOSYS),
+    c.check(static_cast<long>(data[USER_PT_DATA_ENOSYS / 8]) == err(Errno::enosys),
             "unknown syscall gave -ENOSYS", "{}", static_cast<long>(data[1]));
-    c.check(static_cast<long>(data[USER_PT_DATA_EFAULT / 8]) == err(Errno::EFAULT),
+    c.check(static_cast<long>(data[USER_PT_DATA_EFAULT / 8]) == err(Errno::efault),
             "write() of its own buffer gave -EFAULT (the kernel's tables do not map it)", "{}",
             static_cast<long>(data[2]));
     c.check(data[USER_PT_DATA_STACK / 8] == 0x1234 &&
@@ -889,7 +889,7 @@ void test_user_page_tables(Mmu& m) {
     done = 0;
     c.expect(hv::mmuext_op(unpins, 4, &done), 0, "mmuext unpin L4, L3, L2, L1 of the process");
     c.expect(done, 4, "mmuext unpin batch: *done is 4");
-    c.expect(hv::mmuext(MmuextCmd::unpin_table, mfns[0]), err(Errno::EINVAL),
+    c.expect(hv::mmuext(MmuextCmd::unpin_table, mfns[0]), err(Errno::einval),
              "mmuext unpin twice (-EINVAL)");
     rc = 0;
     for (unsigned i = 0; i < 4; ++i)

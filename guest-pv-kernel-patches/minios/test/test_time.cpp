@@ -66,7 +66,7 @@ void test_wallclock(Kernel& k, Checker& c) {
 
 void test_vcpu_queries(Kernel& k, Checker& c) {
     c.expect(hv::vcpu_op(abi::VcpuOp::is_up, 0), 1, "vcpu_op is_up of vCPU 0");
-    c.expect(hv::vcpu_op(abi::VcpuOp::is_up, 4096), err(Errno::ENOENT),
+    c.expect(hv::vcpu_op(abi::VcpuOp::is_up, 4096), err(Errno::enoent),
              "vcpu_op is_up of vCPU 4096 (-ENOENT)");
 
     abi::VcpuRunstateInfo info{};

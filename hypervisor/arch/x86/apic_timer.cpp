@@ -49,7 +49,7 @@ const char* describe(ApicTimerMode mode) {
 
 Status ApicTimer::init(LocalApic& apic, const SystemClock& clock, bool cpu_has_tsc_deadline,
                        ApicTimerChoice choice) {
-    if (!clock.ready()) return Errno::EINVAL;
+    if (!clock.ready()) return Errno::einval;
     apic_ = &apic;
     clock_ = &clock;
     mode_ = cpu_has_tsc_deadline && choice != ApicTimerChoice::one_shot
@@ -78,14 +78,14 @@ Status ApicTimer::calibrate_one_shot() {
     apic_->write(apic_reg::lvt_timer, k_lvt_masked | k_lvt_one_shot | vector::apic_timer);
 
     CalibrationSample samples[k_max_calibration_rounds];
-    Result<size_t> chosen = Errno::EAGAIN;
+    Result<size_t> chosen = Errno::eagain;
     unsigned rounds = 0;
     while (rounds < k_max_calibration_rounds && !chosen) {
         apic_->write(apic_reg::timer_initial, k_max_count);
         const CountReading start = read_count(*apic_);
         clock_->delay_us(k_calibration_round_us);
         const CountReading end = read_count(*apic_);
-        if (end.count == 0 || end.count >= start.count) return Errno::EIO; // not counting
+        if (end.count == 0 || end.count >= start.count) return Errno::eio; // not counting
         CalibrationSample& s = samples[rounds++];
         s.counted = start.count - end.count;
         s.reference_ticks = end.middle() - start.middle();

@@ -31,13 +31,13 @@ Result<uint64_t*> HypervisorPageTables::walk_to(uint64_t virt, int level, bool c
     for (int current = 4; current > level; --current) {
         uint64_t& entry = table[index_at(virt, current)];
         if (!(entry & pte::present)) {
-            if (!create) return Errno::ENOENT;
+            if (!create) return Errno::enoent;
             uint64_t mfn = TRY(frames_->alloc_contiguous(1, 1, k_owner_hypervisor, k_below_4g_mfn));
             uint64_t* fresh = table_at(mfn * k_page);
             for (int i = 0; i < 512; ++i) fresh[i] = 0;
             entry = (mfn * k_page) | k_table_flags | table_flags;
         } else if (entry & pte::large) {
-            return Errno::EEXIST; // already covered by a larger page
+            return Errno::eexist; // already covered by a larger page
         }
         entry |= table_flags;
         table = table_at(entry & pte::address_mask);
@@ -84,23 +84,23 @@ Status HypervisorPageTables::build(const BootInfo& boot, FrameAllocator& frames,
 }
 
 Status HypervisorPageTables::map_direct(uint64_t phys, uint64_t size) {
-    if (size == 0 || phys >= PV_DIRECTMAP_SIZE) return Errno::EINVAL;
+    if (size == 0 || phys >= PV_DIRECTMAP_SIZE) return Errno::einval;
     uint64_t end = phys + size > PV_DIRECTMAP_SIZE || phys + size < phys ? PV_DIRECTMAP_SIZE : phys + size;
     for (uint64_t p = align_down(phys, k_large_page); p < end; p += k_large_page) {
         Status s = map_page(PV_DIRECTMAP_BASE + p, p, pte::writable | nx_ | global_, true);
-        if (!s && s.error() != Errno::EEXIST) return s;
+        if (!s && s.error() != Errno::eexist) return s;
         if (p + k_large_page > directmap_top_) directmap_top_ = p + k_large_page;
     }
     return Status::ok();
 }
 
 Status HypervisorPageTables::map_mmio(uint64_t phys, uint64_t size) {
-    if (size == 0 || phys >= PV_DIRECTMAP_SIZE) return Errno::EINVAL;
+    if (size == 0 || phys >= PV_DIRECTMAP_SIZE) return Errno::einval;
     for (uint64_t p = align_down(phys, k_page); p < align_up(phys + size, k_page); p += k_page) {
         Status s = map_page(PV_DIRECTMAP_BASE + p, p,
                             pte::writable | pte::cache_disable | pte::write_through | nx_, false);
         // Inside a RAM 2 MiB page already: the MTRRs keep MMIO uncached there.
-        if (!s && s.error() != Errno::EEXIST) return s;
+        if (!s && s.error() != Errno::eexist) return s;
     }
     return Status::ok();
 }

@@ -73,7 +73,7 @@ Reading best_reading() {
 } // namespace
 
 Result<CalibrationSample> measure_tsc_against_pit(uint16_t pit_ticks) {
-    if (pit_ticks == 0 || pit_ticks > k_max_pit_ticks) return Errno::EINVAL;
+    if (pit_ticks == 0 || pit_ticks > k_max_pit_ticks) return Errno::einval;
     InterruptsOff interrupts_off;
 
     // Gate high and speaker off, then mode 0 from 0xffff: counting starts
@@ -84,10 +84,10 @@ Result<CalibrationSample> measure_tsc_against_pit(uint16_t pit_ticks) {
     outb(k_channel2_data, 0xff);
     outb(k_channel2_data, 0xff);
 
-    Result<CalibrationSample> result = Errno::ETIMEDOUT;
+    Result<CalibrationSample> result = Errno::etimedout;
     const Reading start = best_reading();
     if ((start.status & k_status_setup_mask) != 0x30 || (start.status & k_status_out)) {
-        result = Errno::ENODEV; // a missing port reads as all ones
+        result = Errno::enodev; // a missing port reads as all ones
     } else {
         for (uint32_t poll = 0; poll < k_max_polls; ++poll) {
             const Reading r = read_channel2();

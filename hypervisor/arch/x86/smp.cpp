@@ -61,7 +61,7 @@ Status Smp::prepare_trampoline() {
     TRY(setup_.page_tables->map_direct(trampoline_phys_, k_page));
 
     const uint64_t size = static_cast<uint64_t>(smp_trampoline_end - smp_trampoline_start);
-    if (size > k_page) return Errno::ENOSPC;
+    if (size > k_page) return Errno::enospc;
     auto* copy = static_cast<char*>(phys_to_virt(trampoline_phys_));
     __builtin_memcpy(copy, smp_trampoline_start, size);
     auto* efer_bits =
@@ -133,10 +133,10 @@ Smp::ApResult Smp::start_ap(uint32_t apic_id, uint32_t index) {
 }
 
 Status Smp::start(const SmpSetup& setup) {
-    if (started_) return Errno::EBUSY;
+    if (started_) return Errno::ebusy;
     if (!setup.boot || !setup.apic || !setup.page_tables || !setup.frames || !setup.clock ||
         !setup.clock->ready() || !setup.cpus || setup.cpu_slots == 0)
-        return Errno::EINVAL;
+        return Errno::einval;
     setup_ = setup;
     started_ = true;
     boot_cr0_ = read_cr0();
@@ -254,7 +254,7 @@ void smp_stop_other_cpus() {
 
 Status smp_call_function(uint32_t cpu, CrossCallFunction fn, void* arg, bool wait) {
     Smp* smp = started_smp;
-    return smp ? smp->call_function(cpu, fn, arg, wait) : Status(Errno::EAGAIN);
+    return smp ? smp->call_function(cpu, fn, arg, wait) : Status(Errno::eagain);
 }
 
 } // namespace pv::x86

@@ -54,14 +54,14 @@ bool Smp::wait_for_zero(const uint32_t& counter, uint64_t timeout_ns) {
 }
 
 Status Smp::call_function(uint32_t cpu, CrossCallFunction fn, void* arg, bool wait) {
-    if (fn == nullptr || !started_) return Errno::EINVAL;
+    if (fn == nullptr || !started_) return Errno::einval;
     const uint32_t self = this_cpu().index;
     uint64_t targets = 0;
     if (cpu == k_all_other_cpus) {
         for (uint32_t i = 0; i < setup_.cpu_slots; ++i)
             if (i != self && is_online(i)) targets |= 1ull << i;
     } else {
-        if (!is_online(cpu)) return Errno::EINVAL;
+        if (!is_online(cpu)) return Errno::einval;
         if (cpu == self) {
             InterruptsOff interrupts_off; // as the targets of an IPI run it
             fn(arg);

@@ -72,7 +72,7 @@ const char* describe(TscSource source) {
 // is the base frequency in MHz, which the TSC runs at (Vol. 3B §20.7.3).
 Result<TscFrequency> tsc_frequency_from_cpuid(const CpuFeatures& features) {
     const uint32_t max_leaf = cpuid(0).eax;
-    if (max_leaf < k_leaf_tsc_crystal) return Errno::ENODEV;
+    if (max_leaf < k_leaf_tsc_crystal) return Errno::enodev;
     const CpuidResult ratio = cpuid(k_leaf_tsc_crystal);
     const uint64_t base_hz =
         max_leaf >= k_leaf_frequency ? (cpuid(k_leaf_frequency).eax & 0xffff) * k_hz_per_mhz : 0;
@@ -90,15 +90,15 @@ Result<TscFrequency> tsc_frequency_from_cpuid(const CpuFeatures& features) {
         }
     }
     if (base_hz != 0) return TscFrequency{base_hz, TscSource::cpuid_base_frequency};
-    return Errno::ENODEV;
+    return Errno::enodev;
 }
 
 Result<uint64_t> calibrate_tsc_against_pit(unsigned max_rounds) {
     CalibrationSample samples[k_max_calibration_rounds];
-    if (max_rounds == 0 || max_rounds > k_max_calibration_rounds) return Errno::EINVAL;
+    if (max_rounds == 0 || max_rounds > k_max_calibration_rounds) return Errno::einval;
     // Rounds until two agree: one that a stall or a wrapped count spoilt
     // cannot agree with anything.
-    Result<size_t> chosen = Errno::EAGAIN;
+    Result<size_t> chosen = Errno::eagain;
     unsigned rounds = 0;
     while (rounds < max_rounds && !chosen) {
         const auto sample = measure_tsc_against_pit(k_round_pit_ticks);

@@ -94,27 +94,27 @@ Status fail(const char** reason, Errno e, const char* why) {
 Status parse_madt(const uint8_t* table, size_t len, MadtInfo& out, const char** reason) {
     reset(out);
     if (table == nullptr || len < k_entries_offset)
-        return fail(reason, Errno::EINVAL, "MADT too short");
+        return fail(reason, Errno::einval, "MADT too short");
     if (table[0] != 'A' || table[1] != 'P' || table[2] != 'I' || table[3] != 'C')
-        return fail(reason, Errno::EINVAL, "MADT signature wrong");
+        return fail(reason, Errno::einval, "MADT signature wrong");
     uint32_t length = get32(table + 4);
     if (length < k_entries_offset || length > len)
-        return fail(reason, Errno::EINVAL, "MADT length field out of range");
-    if (byte_sum(table, length) != 0) return fail(reason, Errno::EBADMSG, "MADT checksum mismatch");
+        return fail(reason, Errno::einval, "MADT length field out of range");
+    if (byte_sum(table, length) != 0) return fail(reason, Errno::ebadmsg, "MADT checksum mismatch");
 
     out.lapic_address = get32(table + k_lapic_address_offset);
     out.pcat_compat = get32(table + k_flags_offset) & k_flag_pcat_compat;
 
     for (size_t offset = k_entries_offset; offset < length;) {
         // Two bytes of type and length must fit before we can trust either.
-        if (length - offset < 2) return fail(reason, Errno::EINVAL, "MADT entry header cut off");
+        if (length - offset < 2) return fail(reason, Errno::einval, "MADT entry header cut off");
         const uint8_t* e = table + offset;
         uint8_t type = e[0], entry_length = e[1];
-        if (entry_length < 2) return fail(reason, Errno::EINVAL, "MADT entry length below 2");
+        if (entry_length < 2) return fail(reason, Errno::einval, "MADT entry length below 2");
         if (entry_length > length - offset)
-            return fail(reason, Errno::EINVAL, "MADT entry runs past the table");
+            return fail(reason, Errno::einval, "MADT entry runs past the table");
         if (entry_length < minimum_length(type))
-            return fail(reason, Errno::EINVAL, "MADT entry too short for its type");
+            return fail(reason, Errno::einval, "MADT entry too short for its type");
 
         switch (type) {
         case processor_local_apic:

@@ -38,17 +38,17 @@ Result<Rsdp> scan_window(PhysReader& mem, uint64_t start, uint64_t end, uint64_t
         if (found_at) *found_at = p;
         return rsdp;
     }
-    return Errno::ENOENT;
+    return Errno::enoent;
 }
 
 } // namespace
 
 Result<Rsdp> parse_rsdp(const uint8_t* bytes, size_t len, const char** reason) {
     if (bytes == nullptr || len < k_rsdp_v1_size)
-        return fail(reason, Errno::EINVAL, "RSDP too short");
-    if (!has_signature(bytes)) return fail(reason, Errno::EINVAL, "RSDP signature wrong");
+        return fail(reason, Errno::einval, "RSDP too short");
+    if (!has_signature(bytes)) return fail(reason, Errno::einval, "RSDP signature wrong");
     if (byte_sum(bytes, k_rsdp_v1_size) != 0)
-        return fail(reason, Errno::EBADMSG, "RSDP checksum mismatch");
+        return fail(reason, Errno::ebadmsg, "RSDP checksum mismatch");
 
     RsdpLayout layout{};
     for (size_t i = 0; i < sizeof layout && i < len; ++i)
@@ -61,13 +61,13 @@ Result<Rsdp> parse_rsdp(const uint8_t* bytes, size_t len, const char** reason) {
 
     if (layout.revision >= 2 && len > k_rsdp_v1_size) {
         if (len < k_rsdp_v2_size || layout.length < k_rsdp_v2_size || layout.length > len)
-            return fail(reason, Errno::EINVAL, "RSDP length wrong");
+            return fail(reason, Errno::einval, "RSDP length wrong");
         if (byte_sum(bytes, layout.length) != 0)
-            return fail(reason, Errno::EBADMSG, "RSDP extended checksum mismatch");
+            return fail(reason, Errno::ebadmsg, "RSDP extended checksum mismatch");
         out.xsdt_address = layout.xsdt_address;
     }
     if (out.rsdt_address == 0 && out.xsdt_address == 0)
-        return fail(reason, Errno::EINVAL, "RSDP points at no root table");
+        return fail(reason, Errno::einval, "RSDP points at no root table");
     return out;
 }
 

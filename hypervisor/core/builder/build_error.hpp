@@ -26,7 +26,7 @@ struct BuildError {
 };
 
 // Records why (when the caller passed somewhere to record it) and returns
-// the error, so a check reads `return fail(error, Errno::EINVAL, "...");`.
+// the error, so a check reads `return fail(error, Errno::einval, "...");`.
 inline Status fail(BuildError* out, Errno code, const char* message) {
     if (out != nullptr) *out = BuildError{message, BuildError::Detail::none, StringView(), 0};
     return code;

@@ -34,56 +34,56 @@ bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len) {
 
 Status check_header(const uint8_t* data, size_t size, BuildError* error) {
     if (data == nullptr || !has_magic(data, size))
-        return fail(error, Errno::EINVAL, "not an ELF file");
+        return fail(error, Errno::einval, "not an ELF file");
     if (size < elf::k_header_size)
-        return fail(error, Errno::EINVAL, "ELF: file too short for the ELF header");
-    if (data[k_ei_class] != elf::k_class_64) return fail(error, Errno::EINVAL, "ELF: not 64-bit");
+        return fail(error, Errno::einval, "ELF: file too short for the ELF header");
+    if (data[k_ei_class] != elf::k_class_64) return fail(error, Errno::einval, "ELF: not 64-bit");
     if (data[k_ei_data] != elf::k_data_lsb)
-        return fail(error, Errno::EINVAL, "ELF: not little-endian");
+        return fail(error, Errno::einval, "ELF: not little-endian");
     if (data[k_ei_version] != elf::k_version_current || read32(data + k_e_version) != 1)
-        return fail(error, Errno::EINVAL, "ELF: unknown ELF version");
+        return fail(error, Errno::einval, "ELF: unknown ELF version");
     if (read16(data + k_e_machine) != elf::k_machine_x86_64)
-        return fail(error, Errno::EINVAL, "ELF: not an x86-64 image");
+        return fail(error, Errno::einval, "ELF: not an x86-64 image");
     const uint16_t type = read16(data + k_e_type);
     if (type != elf::k_type_exec && type != elf::k_type_dyn)
-        return fail(error, Errno::EINVAL, "ELF: not an executable (e_type is not EXEC or DYN)");
+        return fail(error, Errno::einval, "ELF: not an executable (e_type is not EXEC or DYN)");
     return Status::ok();
 }
 
 Status check_tables(const uint8_t* data, size_t size, BuildError* error) {
     const uint16_t phnum = read16(data + k_e_phnum);
-    if (phnum == 0) return fail(error, Errno::EINVAL, "ELF: no program headers");
+    if (phnum == 0) return fail(error, Errno::einval, "ELF: no program headers");
     if (phnum == elf::k_pn_xnum || phnum > elf::k_max_program_headers)
-        return fail(error, Errno::EINVAL, "ELF: too many program headers");
+        return fail(error, Errno::einval, "ELF: too many program headers");
     if (read16(data + k_e_phentsize) != elf::k_phdr_size)
-        return fail(error, Errno::EINVAL, "ELF: program header entry size is not 56");
+        return fail(error, Errno::einval, "ELF: program header entry size is not 56");
     // phnum * 56 cannot wrap: phnum <= 512.
     if (!range_in_file(read64(data + k_e_phoff), uint64_t{phnum} * elf::k_phdr_size, size))
-        return fail(error, Errno::EINVAL, "ELF: program header table outside the file");
+        return fail(error, Errno::einval, "ELF: program header table outside the file");
 
     // Section headers are optional (a stripped kernel may have none); notes
     // are only looked for there when no PT_NOTE carries them.
     const uint16_t shnum = read16(data + k_e_shnum);
     if (shnum == 0) return Status::ok();
     if (read16(data + k_e_shentsize) != elf::k_shdr_size)
-        return fail(error, Errno::EINVAL, "ELF: section header entry size is not 64");
+        return fail(error, Errno::einval, "ELF: section header entry size is not 64");
     if (!range_in_file(read64(data + k_e_shoff), uint64_t{shnum} * elf::k_shdr_size, size))
-        return fail(error, Errno::EINVAL, "ELF: section header table outside the file");
+        return fail(error, Errno::einval, "ELF: section header table outside the file");
     return Status::ok();
 }
 
 Status check_segment(const ElfSegment& s, size_t size, BuildError* error) {
     if (s.type != elf::k_pt_load && s.type != elf::k_pt_note) return Status::ok();
     if (!range_in_file(s.offset, s.filesz, size))
-        return fail(error, Errno::EINVAL, "ELF: segment file data outside the file");
+        return fail(error, Errno::einval, "ELF: segment file data outside the file");
     if (s.type != elf::k_pt_load) return Status::ok();
     if (s.filesz > s.memsz)
-        return fail(error, Errno::EINVAL, "ELF: segment file size larger than its memory size");
+        return fail(error, Errno::einval, "ELF: segment file size larger than its memory size");
     uint64_t end;
     if (__builtin_add_overflow(s.vaddr, s.memsz, &end))
-        return fail(error, Errno::EINVAL, "ELF: segment virtual address range overflows");
+        return fail(error, Errno::einval, "ELF: segment virtual address range overflows");
     if (__builtin_add_overflow(s.paddr, s.memsz, &end))
-        return fail(error, Errno::EINVAL, "ELF: segment physical address range overflows");
+        return fail(error, Errno::einval, "ELF: segment physical address range overflows");
     return Status::ok();
 }
 
@@ -114,9 +114,9 @@ Result<ElfImage> ElfImage::parse(const uint8_t* data, size_t size, BuildError* e
             const ElfSegment t = image.segment(j);
             if (!t.loadable()) continue;
             if (overlaps(s.vaddr, s.memsz, t.vaddr, t.memsz))
-                return fail(error, Errno::EINVAL, "ELF: segments overlap");
+                return fail(error, Errno::einval, "ELF: segments overlap");
             if (overlaps(s.paddr, s.memsz, t.paddr, t.memsz))
-                return fail(error, Errno::EINVAL, "ELF: segments overlap in physical addresses");
+                return fail(error, Errno::einval, "ELF: segments overlap in physical addresses");
         }
 
         if (!any_loadable || s.paddr < image.load_start_) image.load_start_ = s.paddr;
@@ -127,7 +127,7 @@ Result<ElfImage> ElfImage::parse(const uint8_t* data, size_t size, BuildError* e
             image.virt_end_ = s.vaddr + s.memsz;
         any_loadable = true;
     }
-    if (!any_loadable) return fail(error, Errno::EINVAL, "ELF: no loadable segments");
+    if (!any_loadable) return fail(error, Errno::einval, "ELF: no loadable segments");
     return image;
 }
 

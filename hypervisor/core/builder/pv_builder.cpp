@@ -47,11 +47,11 @@ public:
             uint64_t& e = table[(va >> (12 + 9 * (level - 1))) & 511];
             if (e & k_present) {
                 if (!table_pfn_for(e & k_address_mask, table_pfn))
-                    return fail(error, Errno::EINVAL, "builder: page-table entry points outside the tables");
+                    return fail(error, Errno::einval, "builder: page-table entry points outside the tables");
                 continue;
             }
             uint64_t fresh = 0;
-            if (!pool.take(fresh)) return fail(error, Errno::ENOMEM, "builder: ran out of bootstrap page-table frames");
+            if (!pool.take(fresh)) return fail(error, Errno::enomem, "builder: ran out of bootstrap page-table frames");
             zero_bytes(memory_.map(fresh), k_page);
             e = (memory_.mfn_of(fresh) << 12) | k_table_entry;
             table_pfn = fresh;
@@ -102,9 +102,9 @@ private:
         uint64_t done = 0;
         while (done < length) {
             uint64_t va = layout_.kernel_start + offset + done;
-            if (va < layout_.kernel_start || va >= layout_.kernel_end) return Errno::EINVAL;
+            if (va < layout_.kernel_start || va >= layout_.kernel_end) return Errno::einval;
             uint64_t pfn = layout_.pfn_of(va);
-            if (pfn >= memory_.nr_pages()) return Errno::EINVAL;
+            if (pfn >= memory_.nr_pages()) return Errno::einval;
             uint64_t in_page = va & (k_page - 1);
             uint64_t n = k_page - in_page;
             if (n > length - done) n = length - done;
@@ -135,7 +135,7 @@ Status write_virtual(DomainMemory& memory, const PvLayout& layout, uint64_t va, 
     auto* src = static_cast<const uint8_t*>(data);
     for (uint64_t done = 0; done < bytes;) {
         uint64_t pfn = layout.pfn_of(va + done);
-        if (pfn >= memory.nr_pages()) return Errno::EINVAL;
+        if (pfn >= memory.nr_pages()) return Errno::einval;
         uint64_t in_page = (va + done) & (k_page - 1);
         uint64_t n = k_page - in_page;
         if (n > bytes - done) n = bytes - done;
@@ -147,7 +147,7 @@ Status write_virtual(DomainMemory& memory, const PvLayout& layout, uint64_t va, 
 
 Status write_pfns(DomainMemory& memory, uint64_t first_pfn, const uint8_t* data, uint64_t bytes) {
     for (uint64_t done = 0; done < bytes; done += k_page) {
-        if (first_pfn + done / k_page >= memory.nr_pages()) return Errno::EINVAL;
+        if (first_pfn + done / k_page >= memory.nr_pages()) return Errno::einval;
         uint64_t n = bytes - done < k_page ? bytes - done : k_page;
         copy_bytes(memory.map(first_pfn + done / k_page), data + done, n);
     }
@@ -193,7 +193,7 @@ Result<PvBuildResult> build_pv_domain(DomainMemory& memory, const PvBuildRequest
                 uint64_t found = ~0ull;
                 for (uint64_t c = layout.pt_pfn; c < layout.pt_pfn + layout.nr_pt_frames; ++c)
                     if ((memory.mfn_of(c) << 12) == (e & k_address_mask)) found = c;
-                if (found == ~0ull) return fail(error, Errno::EINVAL, "builder: page tables inconsistent");
+                if (found == ~0ull) return fail(error, Errno::einval, "builder: page tables inconsistent");
                 table_pfn = found;
             }
             reinterpret_cast<uint64_t*>(memory.map(table_pfn))[(va >> 12) & 511] &= ~k_writable;
@@ -206,12 +206,12 @@ Result<PvBuildResult> build_pv_domain(DomainMemory& memory, const PvBuildRequest
 
     // The kernel, its hypercall page, the initrd.
     GuestLoadSink sink(memory, layout);
-    if (!image.load(sink)) return fail(error, Errno::EINVAL, "builder: kernel segments do not fit the layout");
+    if (!image.load(sink)) return fail(error, Errno::einval, "builder: kernel segments do not fit the layout");
     if (layout.has_hypercall_page) fill_hypercall_page(memory.map(layout.pfn_of(layout.hypercall_page)));
     if (lr.module_len) {
         Status s = layout.module_by_pfn ? write_pfns(memory, layout.module_pfn, request.module, request.module_size)
                                         : write_virtual(memory, layout, layout.module_start, request.module, request.module_size);
-        if (!s) return fail(error, Errno::EINVAL, "builder: initrd does not fit the layout");
+        if (!s) return fail(error, Errno::einval, "builder: initrd does not fit the layout");
     }
 
     // The p2m list: pfn -> mfn for every page of the domain.

@@ -76,9 +76,9 @@ bool mapping_end(uint64_t pt_start, uint64_t nr_pt, uint64_t& stack_start, uint6
 Status check_range(uint64_t start, uint64_t end, const char* not_canonical, const char* in_hole,
                    BuildError* error) {
     if (!(end <= k_lower_half_end || start >= k_upper_half_start))
-        return fail(error, Errno::EINVAL, not_canonical);
+        return fail(error, Errno::einval, not_canonical);
     if (start < k_hypervisor_hole_end && end > k_hypervisor_hole_start)
-        return fail(error, Errno::EINVAL, in_hole);
+        return fail(error, Errno::einval, in_hole);
     return Status::ok();
 }
 
@@ -89,7 +89,7 @@ Status place_page_tables(PvLayout& l, uint64_t pt_start, BuildError* error) {
     uint64_t nr_pt = 2, stack_start = 0, v_end = 0;
     for (;;) {
         if (!mapping_end(pt_start, nr_pt, stack_start, v_end))
-            return fail(error, Errno::EINVAL, k_wraps);
+            return fail(error, Errno::einval, k_wraps);
         const uint64_t need = tables_for_mapping(l.virt_start, v_end).total();
         if (need <= nr_pt) break;
         nr_pt = need;
@@ -108,11 +108,11 @@ Status place_page_tables(PvLayout& l, uint64_t pt_start, BuildError* error) {
 Status place_p2m_outside(PvLayout& l, uint64_t base, uint64_t bytes, BuildError* error) {
     l.p2m_start = base;
     if (__builtin_add_overflow(base, bytes, &l.p2m_end) || l.p2m_end == 0)
-        return fail(error, Errno::EINVAL, "INIT_P2M area wraps past the top of the address space");
+        return fail(error, Errno::einval, "INIT_P2M area wraps past the top of the address space");
     TRY(check_range(l.p2m_start, l.p2m_end, "INIT_P2M area is not canonical",
                     "INIT_P2M area overlaps the hypervisor's reserved range", error));
     if (l.p2m_start < l.virt_end && l.virt_start < l.p2m_end)
-        return fail(error, Errno::EINVAL, "INIT_P2M area overlaps the initial mapping");
+        return fail(error, Errno::einval, "INIT_P2M area overlaps the initial mapping");
     l.p2m_table_pages =
         extra_tables(l.p2m_start, l.p2m_end, l.virt_start, l.virt_end, k_l4_entry_shift) +
         extra_tables(l.p2m_start, l.p2m_end, l.virt_start, l.virt_end, k_l3_entry_shift) +
@@ -131,18 +131,18 @@ uint32_t PvLayout::start_info_flags() const {
 Result<PvLayout> compute_pv_layout(const XenGuestInfo& info, const LayoutRequest& request,
                                    BuildError* error) {
     if (!info.checked)
-        return fail(error, Errno::EINVAL, "kernel notes were not checked before the layout");
+        return fail(error, Errno::einval, "kernel notes were not checked before the layout");
     PvLayout l;
     l.nr_pages = request.nr_pages;
     l.virt_start = info.has_virt_base ? info.virt_base : 0;
     if (l.virt_start % k_page != 0)
-        return fail(error, Errno::EINVAL, "VIRT_BASE is not page aligned");
+        return fail(error, Errno::einval, "VIRT_BASE is not page aligned");
     l.kernel_start = info.virt_kstart;
     l.kernel_end = info.virt_kend;
     l.entry = info.virt_entry;
 
     if (request.nr_pages > ~uint64_t{0} / k_p2m_entry_size)
-        return fail(error, Errno::EINVAL, "too many pages for a p2m list");
+        return fail(error, Errno::einval, "too many pages for a p2m list");
     const uint64_t p2m_bytes = request.nr_pages * k_p2m_entry_size;
     l.p2m_pages = pages_for(p2m_bytes);
     const bool p2m_outside = info.has_init_p2m && info.init_p2m % k_page == 0;
@@ -150,17 +150,17 @@ Result<PvLayout> compute_pv_layout(const XenGuestInfo& info, const LayoutRequest
 
     // Kernel, then the initrd (if mapped), then the p2m list (if inside).
     uint64_t next;
-    if (!round_up(l.kernel_end, k_page, next)) return fail(error, Errno::EINVAL, k_wraps);
+    if (!round_up(l.kernel_end, k_page, next)) return fail(error, Errno::einval, k_wraps);
     l.module_len = request.module_len;
     l.module_pages = pages_for(request.module_len);
     l.module_by_pfn = request.module_len != 0 && info.unmapped_initrd;
     if (request.module_len != 0 && !l.module_by_pfn) {
         l.module_start = next;
-        if (!advance(next, l.module_pages, next)) return fail(error, Errno::EINVAL, k_wraps);
+        if (!advance(next, l.module_pages, next)) return fail(error, Errno::einval, k_wraps);
     }
     if (l.p2m_in_mapping) {
         l.p2m_start = next;
-        if (!advance(next, l.p2m_pages, next)) return fail(error, Errno::EINVAL, k_wraps);
+        if (!advance(next, l.p2m_pages, next)) return fail(error, Errno::einval, k_wraps);
         l.p2m_end = l.p2m_start + p2m_bytes;
     }
 
@@ -175,7 +175,7 @@ Result<PvLayout> compute_pv_layout(const XenGuestInfo& info, const LayoutRequest
         l.console = l.xenstore + k_page;
         special_pages += 2;
     }
-    if (!advance(next, special_pages, next)) return fail(error, Errno::EINVAL, k_wraps);
+    if (!advance(next, special_pages, next)) return fail(error, Errno::einval, k_wraps);
 
     TRY(place_page_tables(l, next, error));
     TRY(check_range(l.virt_start, l.virt_end, "initial mapping is not canonical (VIRT_BASE)",
@@ -185,7 +185,7 @@ Result<PvLayout> compute_pv_layout(const XenGuestInfo& info, const LayoutRequest
         l.has_hypercall_page = true;
         l.hypercall_page = info.hypercall_page;
         if (l.hypercall_page < l.virt_start || l.hypercall_page > l.virt_end - k_page)
-            return fail(error, Errno::EINVAL, "HYPERCALL_PAGE outside the initial mapping");
+            return fail(error, Errno::einval, "HYPERCALL_PAGE outside the initial mapping");
     }
 
     l.start_info_pfn = l.pfn_of(l.start_info);
@@ -207,7 +207,7 @@ Result<PvLayout> compute_pv_layout(const XenGuestInfo& info, const LayoutRequest
 
     l.pages_needed = l.mapped_pages + (l.module_by_pfn ? l.module_pages : 0) + l.nr_p2m_frames;
     if (request.nr_pages < l.pages_needed)
-        return fail_counting(error, Errno::ENOMEM, "not enough memory: {} pages needed",
+        return fail_counting(error, Errno::enomem, "not enough memory: {} pages needed",
                              l.pages_needed);
     return l;
 }

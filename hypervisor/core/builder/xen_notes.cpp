@@ -26,13 +26,13 @@ StringView note_string(const uint8_t* desc, uint32_t descsz) {
 Result<uint64_t> note_number(const uint8_t* desc, uint32_t descsz, BuildError* error) {
     if (descsz == 4) return uint64_t{read32(desc)};
     if (descsz == 8) return read64(desc);
-    return fail(error, Errno::EINVAL, "Xen ELF note: numeric value is not 4 or 8 bytes");
+    return fail(error, Errno::einval, "Xen ELF note: numeric value is not 4 or 8 bytes");
 }
 
 Result<uint32_t> feature_by_name(StringView name) {
     for (const abi::FeatureName& f : abi::k_feature_names)
         if (StringView(f.name) == name) return abi::raw(f.feature);
-    return Errno::ENOENT;
+    return Errno::enoent;
 }
 
 // FEATURES: "a|!b|c". Xen ignores unknown optional names and refuses
@@ -50,7 +50,7 @@ Status parse_features(StringView list, XenGuestInfo& info, BuildError* error) {
         auto bit = feature_by_name(token);
         if (!bit) {
             if (required)
-                return fail_naming(error, Errno::EINVAL, "kernel requires unknown feature '{}'",
+                return fail_naming(error, Errno::einval, "kernel requires unknown feature '{}'",
                                    token);
             continue;
         }
@@ -106,7 +106,7 @@ Status parse_note(uint32_t type, const uint8_t* desc, uint32_t descsz, XenGuestI
     case ElfNote::l1_mfn_valid:
         // (mask, value) pairs of unsigned longs; we keep the first pair.
         if (descsz == 0 || descsz % 16 != 0)
-            return fail(error, Errno::EINVAL,
+            return fail(error, Errno::einval,
                         "Xen ELF note: L1_MFN_VALID is not (mask, value) pairs");
         info.has_l1_mfn_valid = true;
         info.l1_mfn_valid_mask = read64(desc);
@@ -143,13 +143,13 @@ Status parse_note(uint32_t type, const uint8_t* desc, uint32_t descsz, XenGuestI
 // be inside the file; returns how many were owned by "Xen".
 Result<uint32_t> walk_notes(const ElfImage& image, uint64_t offset, uint64_t length,
                             XenGuestInfo& info, uint32_t& total, BuildError* error) {
-    if (offset % 4 != 0) return fail(error, Errno::EINVAL, "ELF: note data misaligned");
+    if (offset % 4 != 0) return fail(error, Errno::einval, "ELF: note data misaligned");
     const uint8_t* base = image.data() + offset;
     uint32_t xen_notes = 0;
     uint64_t pos = 0;
     while (pos < length) {
         const uint64_t left = length - pos;
-        if (left < k_note_header_size) return fail(error, Errno::EINVAL, "ELF: truncated note");
+        if (left < k_note_header_size) return fail(error, Errno::einval, "ELF: truncated note");
         const uint8_t* note = base + pos;
         const uint32_t namesz = read32(note);
         const uint32_t descsz = read32(note + 4);
@@ -158,8 +158,8 @@ Result<uint32_t> walk_notes(const ElfImage& image, uint64_t offset, uint64_t len
         // last descriptor may be cut off.
         const uint64_t desc_at = k_note_header_size + align4(namesz);
         if (desc_at > left || descsz > left - desc_at)
-            return fail(error, Errno::EINVAL, "ELF: truncated note");
-        if (++total > k_max_elf_notes) return fail(error, Errno::EINVAL, "ELF: too many notes");
+            return fail(error, Errno::einval, "ELF: truncated note");
+        if (++total > k_max_elf_notes) return fail(error, Errno::einval, "ELF: too many notes");
 
         const uint8_t* name = note + k_note_header_size;
         if (namesz >= abi::k_elfnote_namesz && name[0] == 'X' && name[1] == 'e' && name[2] == 'n' &&
@@ -189,11 +189,11 @@ Result<XenGuestInfo> parse_xen_notes(const ElfImage& image, BuildError* error) {
         const ElfSection s = image.section(i);
         if (s.type != elf::k_sht_note) continue;
         if (!range_in_file(s.offset, s.size, image.size()))
-            return fail(error, Errno::EINVAL, "ELF: note section outside the file");
+            return fail(error, Errno::einval, "ELF: note section outside the file");
         info.xen_note_count += TRY(walk_notes(image, s.offset, s.size, info, total, error));
     }
     if (info.xen_note_count == 0)
-        return fail(error, Errno::EINVAL, "kernel has no Xen ELF notes (not built for Xen PV)");
+        return fail(error, Errno::einval, "kernel has no Xen ELF notes (not built for Xen PV)");
     return info;
 }
 
@@ -201,22 +201,22 @@ Status check_xen_guest(const ElfImage& image, XenGuestInfo& info, const GuestPol
                        BuildError* error) {
     if (!(info.has_loader && info.loader.starts_with("generic")) &&
         !(info.has_guest_os && info.guest_os.starts_with("linux")))
-        return fail(error, Errno::EINVAL,
+        return fail(error, Errno::einval,
                     "kernel is neither for the generic loader nor Linux (LOADER/GUEST_OS notes)");
     if (!info.has_xen_version || !info.xen_version.starts_with("xen-3.0"))
-        return fail(error, Errno::EINVAL, "kernel is not built for the xen-3.0 interface");
+        return fail(error, Errno::einval, "kernel is not built for the xen-3.0 interface");
 
     if (const uint32_t missing = info.features_required & ~policy.hypervisor_features) {
         const uint32_t bit = static_cast<uint32_t>(__builtin_ctz(missing));
-        return fail_naming(error, Errno::EINVAL, "kernel requires unsupported feature '{}'",
+        return fail_naming(error, Errno::einval, "kernel requires unsupported feature '{}'",
                            feature_name(bit));
     }
     const uint32_t dom0 = abi::feature_bit(abi::Feature::dom0);
     if (policy.as_dom0 && info.has_supported_features && (info.features_supported & dom0) == 0)
-        return fail(error, Errno::EINVAL, "kernel does not support running as Dom0");
+        return fail(error, Errno::einval, "kernel does not support running as Dom0");
 
     if (info.has_paddr_offset && !info.has_virt_base)
-        return fail(error, Errno::EINVAL, "kernel has a PADDR_OFFSET note but no VIRT_BASE");
+        return fail(error, Errno::einval, "kernel has a PADDR_OFFSET note but no VIRT_BASE");
     const uint64_t virt_base = info.has_virt_base ? info.virt_base : 0;
     const uint64_t paddr_offset = info.has_paddr_offset ? info.paddr_offset : 0;
     // Modular arithmetic, as in Xen: a negative offset is a large one.
@@ -225,12 +225,12 @@ Status check_xen_guest(const ElfImage& image, XenGuestInfo& info, const GuestPol
     const uint64_t kend = image.load_end() + virt_offset;
     const uint64_t entry = info.has_entry ? info.entry : image.entry();
 
-    if (kstart > kend) return fail(error, Errno::EINVAL, "kernel address range wraps around");
-    if (virt_base > kstart) return fail(error, Errno::EINVAL, "kernel starts below its VIRT_BASE");
+    if (kstart > kend) return fail(error, Errno::einval, "kernel address range wraps around");
+    if (virt_base > kstart) return fail(error, Errno::einval, "kernel starts below its VIRT_BASE");
     if (entry < kstart || entry > kend)
-        return fail(error, Errno::EINVAL, "kernel entry point outside the kernel image");
+        return fail(error, Errno::einval, "kernel entry point outside the kernel image");
     if (info.has_init_p2m && info.init_p2m >= kstart && info.init_p2m < kend)
-        return fail(error, Errno::EINVAL, "INIT_P2M address inside the kernel image");
+        return fail(error, Errno::einval, "INIT_P2M address inside the kernel image");
 
     info.virt_kstart = kstart;
     info.virt_kend = kend;

@@ -40,12 +40,12 @@ void describe(Domain& d, abi::DomctlDomainInfo& info) {
 } // namespace
 
 long do_domctl(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!ctx.domain || !ctx.services) return error(Errno::ENOSYS);
-    if (!ctx.domain->privileged()) return error(Errno::EPERM);
+    if (!ctx.domain || !ctx.services) return error(Errno::enosys);
+    if (!ctx.domain->privileged()) return error(Errno::eperm);
     const auto handle = args.handle<abi::Domctl>(0);
     abi::Domctl op;
-    if (!copy_from_guest(ctx.guest, handle, op)) return error(Errno::EFAULT);
-    if (op.interface_version != abi::k_control_interface_version) return error(Errno::EACCES);
+    if (!copy_from_guest(ctx.guest, handle, op)) return error(Errno::efault);
+    if (op.interface_version != abi::k_control_interface_version) return error(Errno::eacces);
 
     if (op.cmd == abi::raw(abi::DomctlCmd::getdomaininfo)) {
         // The first existing domain at or after the one asked for, so the
@@ -54,33 +54,33 @@ long do_domctl(HypercallContext& ctx, const HypercallArgs& args) {
             if (Domain* d = ctx.services->domain_by_id(static_cast<DomainId>(id))) {
                 describe(*d, op.u.info);
                 op.domain = d->id();
-                return copy_to_guest(ctx.guest, handle, op) ? 0 : error(Errno::EFAULT);
+                return copy_to_guest(ctx.guest, handle, op) ? 0 : error(Errno::efault);
             }
         }
-        return error(Errno::ESRCH);
+        return error(Errno::esrch);
     }
 
     Domain* d = ctx.services->domain_by_id(op.domain);
-    if (!d) return error(Errno::ESRCH);
+    if (!d) return error(Errno::esrch);
     switch (op.cmd) {
     case abi::raw(abi::DomctlCmd::pause):
         // A domain cannot pause itself (it would never run again to unpause).
-        if (d == ctx.domain) return error(Errno::EINVAL);
-        if (d->state != DomainState::running && d->state != DomainState::paused) return error(Errno::EINVAL);
+        if (d == ctx.domain) return error(Errno::einval);
+        if (d->state != DomainState::running && d->state != DomainState::paused) return error(Errno::einval);
         d->state = DomainState::paused;
         return 0;
     case abi::raw(abi::DomctlCmd::unpause):
-        if (d->state != DomainState::paused) return error(Errno::EINVAL);
+        if (d->state != DomainState::paused) return error(Errno::einval);
         d->state = DomainState::running;
         return 0;
     case abi::raw(abi::DomctlCmd::max_mem): {
         uint64_t pages = op.u.max_mem.max_memkb / 4;
-        if (op.u.max_mem.max_memkb > (~uint64_t{0} >> 10)) return error(Errno::EINVAL);
+        if (op.u.max_mem.max_memkb > (~uint64_t{0} >> 10)) return error(Errno::einval);
         d->max_pages = pages;
         return 0;
     }
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

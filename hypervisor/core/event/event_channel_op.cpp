@@ -30,19 +30,19 @@ bool may_target(const HypercallContext& ctx, const EventChannels& target) {
 template <typename T, typename Op>
 long with_struct(HypercallContext& ctx, uint64_t arg, bool copy_back, Op op) {
     T v{};
-    if (!copy_from_guest(ctx.guest, GuestHandle<T>(arg), v)) return error(Errno::EFAULT);
+    if (!copy_from_guest(ctx.guest, GuestHandle<T>(arg), v)) return error(Errno::efault);
     const long rc = op(v);
     if (rc == 0 && copy_back && !copy_to_guest(ctx.guest, GuestHandle<T>(arg), v))
-        return error(Errno::EFAULT);
+        return error(Errno::efault);
     return rc;
 }
 
 long alloc_unbound(HypercallContext& ctx, abi::EvtchnAllocUnbound& a) {
     EventChannels* d = table_by_any_id(ctx, a.dom);
-    if (d == nullptr) return error(Errno::ESRCH);
+    if (d == nullptr) return error(Errno::esrch);
     // Xen finds the free port before the permission check; both leave the
     // table unchanged on failure, so the order only shows in the errno.
-    if (!may_target(ctx, *d)) return error(Errno::EPERM);
+    if (!may_target(ctx, *d)) return error(Errno::eperm);
     const DomainId remote = a.remote_dom == abi::k_domid_self ? ctx.domain->id() : a.remote_dom;
     Result<uint32_t> port = d->alloc_unbound(remote);
     if (!port) return as_return(port.status());
@@ -53,7 +53,7 @@ long alloc_unbound(HypercallContext& ctx, abi::EvtchnAllocUnbound& a) {
 long bind_interdomain(HypercallContext& ctx, EventChannels& self, abi::EvtchnBindInterdomain& b) {
     const DomainId rdom = b.remote_dom == abi::k_domid_self ? ctx.domain->id() : b.remote_dom;
     EventChannels* remote = rdom == ctx.domain->id() ? &self : table_by_any_id(ctx, rdom);
-    if (remote == nullptr) return error(Errno::ESRCH);
+    if (remote == nullptr) return error(Errno::esrch);
     Result<uint32_t> port = self.bind_interdomain(*remote, b.remote_port);
     if (!port) return as_return(port.status());
     b.local_port = *port;
@@ -62,18 +62,18 @@ long bind_interdomain(HypercallContext& ctx, EventChannels& self, abi::EvtchnBin
 
 long status(HypercallContext& ctx, abi::EvtchnStatus& s) {
     EventChannels* d = table_by_any_id(ctx, s.dom);
-    if (d == nullptr) return error(Errno::ESRCH);
-    if (!may_target(ctx, *d)) return error(Errno::EPERM);
+    if (d == nullptr) return error(Errno::esrch);
+    if (!may_target(ctx, *d)) return error(Errno::eperm);
     return as_return(d->status(s.port, s));
 }
 
 long reset(HypercallContext& ctx, const abi::EvtchnReset& r) {
     EventChannels* d = table_by_any_id(ctx, r.dom);
-    if (d == nullptr) return error(Errno::ESRCH);
-    if (!may_target(ctx, *d)) return error(Errno::EPERM);
+    if (d == nullptr) return error(Errno::esrch);
+    if (!may_target(ctx, *d)) return error(Errno::eperm);
     // Xen: another domain's ports only while its controller keeps it paused.
     if (&d->domain() != ctx.domain && d->domain().state != DomainState::paused)
-        return error(Errno::EBUSY);
+        return error(Errno::ebusy);
     d->reset();
     return 0;
 }
@@ -107,7 +107,7 @@ long event_channel_op(HypercallContext& ctx, EventChannels& self, int32_t cmd, u
     case abi::raw(EventChannelOp::bind_pirq):
         // No physical IRQs are routed to guests: every pirq is out of range.
         return with_struct<abi::EvtchnBindPirq>(ctx, arg, false,
-                                                [](auto&) { return error(Errno::EINVAL); });
+                                                [](auto&) { return error(Errno::einval); });
 
     case abi::raw(EventChannelOp::close):
         return with_struct<abi::EvtchnClose>(
@@ -138,28 +138,28 @@ long event_channel_op(HypercallContext& ctx, EventChannels& self, int32_t cmd, u
     case abi::raw(EventChannelOp::set_priority):
     default:
         // FIFO ABI not implemented: guests fall back to 2-level.
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 
 } // namespace
 
 long do_event_channel_op(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     EventChannels* self = ctx.services->event_channels(*ctx.domain);
-    if (self == nullptr) return error(Errno::ENOSYS);
+    if (self == nullptr) return error(Errno::enosys);
     return event_channel_op(ctx, *self, args.as<int32_t>(0), args.raw(1));
 }
 
 long do_event_channel_op_compat(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     EventChannels* self = ctx.services->event_channels(*ctx.domain);
-    if (self == nullptr) return error(Errno::ENOSYS);
+    if (self == nullptr) return error(Errno::enosys);
     // Xen copies the whole EvtchnOp in, then runs the command on its union
     // in guest memory.
     abi::EvtchnOp op{};
     if (!copy_from_guest(ctx.guest, GuestHandle<abi::EvtchnOp>(args.raw(0)), op))
-        return error(Errno::EFAULT);
+        return error(Errno::efault);
     switch (op.cmd) {
     case abi::raw(EventChannelOp::bind_interdomain):
     case abi::raw(EventChannelOp::bind_virq):
@@ -174,7 +174,7 @@ long do_event_channel_op_compat(HypercallContext& ctx, const HypercallArgs& args
         return event_channel_op(ctx, *self, static_cast<int32_t>(op.cmd),
                                 args.raw(0) + offsetof(abi::EvtchnOp, u));
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

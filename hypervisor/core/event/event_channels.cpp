@@ -69,10 +69,10 @@ uint64_t EventChannels::vcpu_info_mfn(uint32_t vcpu) const {
 }
 
 Status EventChannels::move_vcpu_info(uint32_t vcpu, abi::VcpuInfo* where, uint64_t mfn) {
-    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu) || where == nullptr) return Errno::EINVAL;
+    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu) || where == nullptr) return Errno::einval;
     LockGuard guard(lock_);
     VcpuSlot& slot = slots_[vcpu];
-    if (slot.registered_info != nullptr) return Errno::EINVAL;
+    if (slot.registered_info != nullptr) return Errno::einval;
 
     const abi::VcpuInfo* current = vcpu_info(vcpu);
     auto* dst = reinterpret_cast<volatile uint8_t*>(where);
@@ -98,10 +98,10 @@ Status EventChannels::move_vcpu_info(uint32_t vcpu, abi::VcpuInfo* where, uint64
 // --- Port allocation --------------------------------------------------------
 
 Result<uint32_t> EventChannels::get_free_port() {
-    if (owner_.state == DomainState::dying) return Errno::EINVAL;
+    if (owner_.state == DomainState::dying) return Errno::einval;
     for (uint32_t port = 0; port < limit_; ++port)
         if (ports_[port].state == PortState::free) return port;
-    return Errno::ENOSPC;
+    return Errno::enospc;
 }
 
 // Xen's free_evtchn: clear the pending bit so that a re-bound port does not
@@ -130,10 +130,10 @@ Result<uint32_t> EventChannels::alloc_unbound(DomainId remote) {
 Result<uint32_t> EventChannels::bind_interdomain(EventChannels& remote, uint32_t remote_port) {
     EventLockPair locks(*this, remote);
     const uint32_t port = TRY(get_free_port());
-    if (!remote.valid(remote_port)) return Errno::EINVAL;
+    if (!remote.valid(remote_port)) return Errno::einval;
     EventPort& r = remote.ports_[remote_port];
     // Loopback: `port` is still free, so it cannot be the remote port too.
-    if (r.state != PortState::unbound || r.remote_domid != domain_id()) return Errno::EINVAL;
+    if (r.state != PortState::unbound || r.remote_domid != domain_id()) return Errno::einval;
 
     EventPort& l = ports_[port];
     l.state = PortState::interdomain;
@@ -149,13 +149,13 @@ Result<uint32_t> EventChannels::bind_interdomain(EventChannels& remote, uint32_t
 }
 
 Result<uint32_t> EventChannels::bind_virq(uint32_t virq, uint32_t vcpu) {
-    if (virq >= abi::k_nr_virqs) return Errno::EINVAL;
-    if (virq_is_global(virq) && vcpu != 0) return Errno::EINVAL;
-    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu)) return Errno::ENOENT;
+    if (virq >= abi::k_nr_virqs) return Errno::einval;
+    if (virq_is_global(virq) && vcpu != 0) return Errno::einval;
+    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu)) return Errno::enoent;
 
     LockGuard guard(lock_);
     uint32_t& binding = slots_[vcpu].virq_to_port[virq];
-    if (binding != 0) return Errno::EEXIST;
+    if (binding != 0) return Errno::eexist;
     const uint32_t port = TRY(get_free_port());
     EventPort& p = ports_[port];
     p.state = PortState::virq;
@@ -166,7 +166,7 @@ Result<uint32_t> EventChannels::bind_virq(uint32_t virq, uint32_t vcpu) {
 }
 
 Result<uint32_t> EventChannels::bind_ipi(uint32_t vcpu) {
-    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu)) return Errno::ENOENT;
+    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu)) return Errno::enoent;
     LockGuard guard(lock_);
     const uint32_t port = TRY(get_free_port());
     EventPort& p = ports_[port];
@@ -185,14 +185,14 @@ Status EventChannels::close(uint32_t port) {
         retry = false;
         lock_.lock();
         if (!valid(port)) {
-            rc = Errno::EINVAL;
+            rc = Errno::einval;
             break;
         }
         EventPort& p = ports_[port];
         switch (p.state) {
         case PortState::free:
         case PortState::reserved:
-            rc = Errno::EINVAL;
+            rc = Errno::einval;
             break;
         case PortState::unbound:
         case PortState::ipi:
@@ -219,7 +219,7 @@ Status EventChannels::close(uint32_t port) {
             } else if (peer != p.remote) {
                 // Closed and re-bound elsewhere while we had let go: it went
                 // through "closed", so that is a fair answer.
-                rc = Errno::EINVAL;
+                rc = Errno::einval;
                 break;
             }
             EventPort& r = peer->ports_[p.remote_port];
@@ -239,7 +239,7 @@ Status EventChannels::close(uint32_t port) {
 
 Status EventChannels::send(uint32_t port) {
     LockGuard guard(lock_);
-    if (!valid(port)) return Errno::EINVAL;
+    if (!valid(port)) return Errno::einval;
     const EventPort& p = ports_[port];
     switch (p.state) {
     case PortState::interdomain: {
@@ -255,13 +255,13 @@ Status EventChannels::send(uint32_t port) {
     case PortState::unbound:
         return Status::ok(); // silently dropped, as in Xen
     default:
-        return Errno::EINVAL;
+        return Errno::einval;
     }
 }
 
 Status EventChannels::status(uint32_t port, abi::EvtchnStatus& out) {
     LockGuard guard(lock_);
-    if (!valid(port)) return Errno::EINVAL;
+    if (!valid(port)) return Errno::einval;
     const EventPort& p = ports_[port];
     out.u = {};
     switch (p.state) {
@@ -291,13 +291,13 @@ Status EventChannels::status(uint32_t port, abi::EvtchnStatus& out) {
 }
 
 Status EventChannels::bind_vcpu(uint32_t port, uint32_t vcpu) {
-    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu)) return Errno::ENOENT;
+    if (vcpu >= Domain::k_max_vcpus || !vcpu_exists(vcpu)) return Errno::enoent;
     LockGuard guard(lock_);
-    if (!valid(port)) return Errno::EINVAL;
+    if (!valid(port)) return Errno::einval;
     EventPort& p = ports_[port];
     switch (p.state) {
     case PortState::virq:
-        if (!virq_is_global(p.virq)) return Errno::EINVAL;
+        if (!virq_is_global(p.virq)) return Errno::einval;
         store(p.notify_vcpu, vcpu);
         return Status::ok();
     case PortState::unbound:
@@ -305,13 +305,13 @@ Status EventChannels::bind_vcpu(uint32_t port, uint32_t vcpu) {
         store(p.notify_vcpu, vcpu);
         return Status::ok();
     default:
-        return Errno::EINVAL;
+        return Errno::einval;
     }
 }
 
 Status EventChannels::unmask(uint32_t port) {
     LockGuard guard(lock_);
-    if (!valid(port)) return Errno::EINVAL;
+    if (!valid(port)) return Errno::einval;
     abi::SharedInfo* shared = shared_info();
     if (shared == nullptr) return Status::ok();
     const uint32_t vcpu = load(ports_[port].notify_vcpu);

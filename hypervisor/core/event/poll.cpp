@@ -7,9 +7,9 @@
 namespace pv {
 
 long do_poll(HypercallContext& ctx, const abi::SchedPoll& request) {
-    if (!pvh::has_caller(ctx)) return pvh::error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return pvh::error(Errno::enosys);
     EventChannels* events = ctx.services->event_channels(*ctx.domain);
-    if (events == nullptr) return pvh::error(Errno::ENOSYS);
+    if (events == nullptr) return pvh::error(Errno::enosys);
     Vcpu& vcpu = *ctx.vcpu;
     const uint32_t id = vcpu.id();
 
@@ -25,10 +25,10 @@ long do_poll(HypercallContext& ctx, const abi::SchedPoll& request) {
     bool wait = !events->events_need_delivery(id);
     for (uint32_t i = 0; wait && i < request.nr_ports; ++i) {
         if (!copy_from_guest(ctx.guest, ports, i, &port, 1)) {
-            rc = pvh::error(Errno::EFAULT);
+            rc = pvh::error(Errno::efault);
             wait = false;
         } else if (port >= events->port_limit()) {
-            rc = pvh::error(Errno::EINVAL);
+            rc = pvh::error(Errno::einval);
             wait = false;
         } else if (events->port_pending(port)) {
             wait = false;

@@ -36,7 +36,7 @@ bool may_control(const Domain& caller, GrantTable& t) {
 template <typename Op>
 Status put_status(HypercallContext& ctx, GuestHandle<Op> ops, uint64_t i, size_t status_offset, int16_t s) {
     const GuestHandle<Op> one = ops.offset(i);
-    if (one.address() == k_poisoned_guest_address) return Errno::EFAULT;
+    if (one.address() == k_poisoned_guest_address) return Errno::efault;
     return copy_to_guest(ctx.guest, GuestHandle<int16_t>(one.address() + status_offset), s);
 }
 
@@ -46,7 +46,7 @@ Status put_status(HypercallContext& ctx, GuestHandle<Op> ops, uint64_t i, size_t
 template <typename Op, typename Fn>
 long batch(HypercallContext& ctx, const HypercallArgs& args, uint32_t count, Fn&& one) {
     const GuestHandle<Op> ops = args.handle<Op>(1);
-    if (!guest_array_plausible(ops, 0, count)) return error(Errno::EFAULT);
+    if (!guest_array_plausible(ops, 0, count)) return error(Errno::efault);
     for (uint32_t i = 0; i < count; ++i) {
         if (i != 0 && ctx.preempt_requested()) {
             HypercallArgs next = args;
@@ -55,18 +55,18 @@ long batch(HypercallContext& ctx, const HypercallArgs& args, uint32_t count, Fn&
             return hypercall_continuation(ctx, next);
         }
         Op op;
-        if (!copy_from_guest(ctx.guest, ops.offset(i), op)) return error(Errno::EFAULT);
-        if (!one(op, i)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, ops.offset(i), op)) return error(Errno::efault);
+        if (!one(op, i)) return error(Errno::efault);
     }
     return 0;
 }
 
 long setup_table(HypercallContext& ctx, GrantTables& gt, GuestHandle<abi::GnttabSetupTable> uop, uint32_t count) {
-    if (count != 1) return error(Errno::EINVAL);
+    if (count != 1) return error(Errno::einval);
     abi::GnttabSetupTable op;
-    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::EFAULT);
+    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::efault);
     const GuestHandle<abi::Pfn> list(op.frame_list);
-    if (!guest_array_plausible(list, 0, op.nr_frames)) return error(Errno::EFAULT);
+    if (!guest_array_plausible(list, 0, op.nr_frames)) return error(Errno::efault);
 
     GrantTable* t = lookup(gt, *ctx.domain, op.dom);
     if (t == nullptr) {
@@ -84,13 +84,13 @@ long setup_table(HypercallContext& ctx, GrantTables& gt, GuestHandle<abi::Gnttab
     }
     return put_status(ctx, uop, 0, offsetof(abi::GnttabSetupTable, status), op.status).is_ok()
                ? 0
-               : error(Errno::EFAULT);
+               : error(Errno::efault);
 }
 
 long query_size(HypercallContext& ctx, GrantTables& gt, GuestHandle<abi::GnttabQuerySize> uop, uint32_t count) {
-    if (count != 1) return error(Errno::EINVAL);
+    if (count != 1) return error(Errno::einval);
     abi::GnttabQuerySize op;
-    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::EFAULT);
+    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::efault);
     GrantTable* t = lookup(gt, *ctx.domain, op.dom);
     if (t == nullptr) {
         op.status = status_of(GrantStatus::bad_domain);
@@ -101,41 +101,41 @@ long query_size(HypercallContext& ctx, GrantTables& gt, GuestHandle<abi::GnttabQ
         op.max_nr_frames = t->max_frames();
         op.status = status_of(GrantStatus::okay);
     }
-    return copy_to_guest(ctx.guest, uop, op).is_ok() ? 0 : error(Errno::EFAULT);
+    return copy_to_guest(ctx.guest, uop, op).is_ok() ? 0 : error(Errno::efault);
 }
 
 long get_version(HypercallContext& ctx, GrantTables& gt, GuestHandle<abi::GnttabGetVersion> uop) {
     abi::GnttabGetVersion op;
-    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::EFAULT);
+    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::efault);
     GrantTable* t = lookup(gt, *ctx.domain, op.dom);
-    if (t == nullptr) return error(Errno::ESRCH);
-    if (!may_control(*ctx.domain, *t)) return error(Errno::EPERM);
+    if (t == nullptr) return error(Errno::esrch);
+    if (!may_control(*ctx.domain, *t)) return error(Errno::eperm);
     const uint32_t version = 1;
     const GuestHandle<uint32_t> field(uop.address() + offsetof(abi::GnttabGetVersion, version));
-    return copy_to_guest(ctx.guest, field, version).is_ok() ? 0 : error(Errno::EFAULT);
+    return copy_to_guest(ctx.guest, field, version).is_ok() ? 0 : error(Errno::efault);
 }
 
 long set_version(HypercallContext& ctx, GuestHandle<abi::GnttabSetVersion> uop) {
     abi::GnttabSetVersion op;
-    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::EFAULT);
+    if (!copy_from_guest(ctx.guest, uop, op)) return error(Errno::efault);
     // Xen with max_grant_version=1: version 2 is "not implemented".
-    const long rc = op.version == 1 ? 0 : op.version == 2 ? error(Errno::ENOSYS) : error(Errno::EINVAL);
+    const long rc = op.version == 1 ? 0 : op.version == 2 ? error(Errno::enosys) : error(Errno::einval);
     op.version = 1;
-    return copy_to_guest(ctx.guest, uop, op).is_ok() ? rc : error(Errno::EFAULT);
+    return copy_to_guest(ctx.guest, uop, op).is_ok() ? rc : error(Errno::efault);
 }
 
 } // namespace
 
 long do_grant_table_op(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     GrantTables* gt = ctx.services->grant_tables();
-    if (gt == nullptr) return error(Errno::ENOSYS);
+    if (gt == nullptr) return error(Errno::enosys);
 
     const uint32_t raw_cmd = args.as<uint32_t>(0);
     const uint32_t count = args.as<uint32_t>(2);
-    if (static_cast<int32_t>(count) < 0) return error(Errno::EINVAL);
+    if (static_cast<int32_t>(count) < 0) return error(Errno::einval);
     const auto cmd = static_cast<GnttabOp>(raw_cmd & k_cmd_mask);
-    if ((raw_cmd & ~k_cmd_mask) != 0 && cmd != GnttabOp::cache_flush) return error(Errno::EINVAL);
+    if ((raw_cmd & ~k_cmd_mask) != 0 && cmd != GnttabOp::cache_flush) return error(Errno::einval);
 
     switch (cmd) {
     case GnttabOp::map_grant_ref:
@@ -165,7 +165,7 @@ long do_grant_table_op(HypercallContext& ctx, const HypercallArgs& args) {
     case GnttabOp::set_version:
         return set_version(ctx, args.handle<abi::GnttabSetVersion>(1));
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

@@ -47,7 +47,7 @@ namespace pv {
 
 // What dispatch_hypercall() returns when the call must be re-executed.
 // Xen's ERESTART: reserved for this, never a result a guest sees.
-inline constexpr long k_hypercall_restart = -static_cast<long>(abi::Errno::ERESTART);
+inline constexpr long k_hypercall_restart = -static_cast<long>(abi::Errno::erestart);
 
 // Handler side: resume later with `next` as the arguments (the number is
 // kept). Returns k_hypercall_restart, for `return hypercall_continuation(...)`.

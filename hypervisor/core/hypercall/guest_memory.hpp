@@ -137,7 +137,7 @@ constexpr bool guest_array_plausible(GuestHandle<T> h, uint64_t index, uint64_t 
 // One object in.
 template <typename T>
 Status copy_from_guest(GuestAddressSpace& space, GuestHandle<T> src, std::remove_const_t<T>& out) {
-    if (!guest_range_plausible(src.address(), sizeof(T))) return Errno::EFAULT;
+    if (!guest_range_plausible(src.address(), sizeof(T))) return Errno::efault;
     return space.copy_from(src.address(), &out, sizeof(T));
 }
 
@@ -145,7 +145,7 @@ Status copy_from_guest(GuestAddressSpace& space, GuestHandle<T> src, std::remove
 template <typename T>
 Status copy_to_guest(GuestAddressSpace& space, GuestHandle<T> dst, const T& value) {
     static_assert(!std::is_const_v<T>, "copy_to_guest through a read-only handle");
-    if (!guest_range_plausible(dst.address(), sizeof(T))) return Errno::EFAULT;
+    if (!guest_range_plausible(dst.address(), sizeof(T))) return Errno::efault;
     return space.copy_to(dst.address(), &value, sizeof(T));
 }
 
@@ -156,7 +156,7 @@ Status copy_from_guest(GuestAddressSpace& space, GuestHandle<T> src, uint64_t in
                        std::remove_const_t<T>* out, uint64_t count) {
     if (count == 0) return Status::ok();
     uint64_t va = 0, bytes = 0;
-    if (!detail::guest_array_range<T>(src.address(), index, count, va, bytes)) return Errno::EFAULT;
+    if (!detail::guest_array_range<T>(src.address(), index, count, va, bytes)) return Errno::efault;
     return space.copy_from(va, out, bytes);
 }
 
@@ -167,7 +167,7 @@ Status copy_to_guest(GuestAddressSpace& space, GuestHandle<T> dst, uint64_t inde
     static_assert(!std::is_const_v<T>, "copy_to_guest through a read-only handle");
     if (count == 0) return Status::ok();
     uint64_t va = 0, bytes = 0;
-    if (!detail::guest_array_range<T>(dst.address(), index, count, va, bytes)) return Errno::EFAULT;
+    if (!detail::guest_array_range<T>(dst.address(), index, count, va, bytes)) return Errno::efault;
     return space.copy_to(va, values, bytes);
 }
 

@@ -49,19 +49,19 @@ long do_multicall(HypercallContext& ctx, const HypercallArgs& args) {
     const auto calls = args.handle<MulticallEntry>(0);
     const auto count = args.as<uint32_t>(1);
 
-    if (ctx.in_multicall) return error(Errno::EINVAL);
+    if (ctx.in_multicall) return error(Errno::einval);
     MulticallScope scope(ctx);
 
     // count <= 2^32 - 1 entries of 64 bytes: no overflow, but the whole
     // array must be guest address space before anything runs.
-    if (!guest_array_plausible(calls, 0, count)) return error(Errno::EFAULT);
+    if (!guest_array_plausible(calls, 0, count)) return error(Errno::efault);
 
     for (uint32_t i = 0; i < count; ++i) {
         if (i > 0 && ctx.preempt_requested()) return continue_batch(ctx, args, calls, count, i);
 
         const GuestHandle<MulticallEntry> slot = calls.offset(i);
         MulticallEntry entry;
-        if (!copy_from_guest(ctx.guest, slot, entry)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, slot, entry)) return error(Errno::efault);
 
         HypercallArgs call(entry.op, entry.args[0], entry.args[1], entry.args[2], entry.args[3],
                            entry.args[4], entry.args[5]);
@@ -74,12 +74,12 @@ long do_multicall(HypercallContext& ctx, const HypercallArgs& args) {
             // copy and resume the batch at this entry.
             for (unsigned a = 0; a < HypercallArgs::k_count; ++a)
                 entry.args[a] = call.raw(a);
-            if (!copy_to_guest(ctx.guest, slot, entry)) return error(Errno::EFAULT);
+            if (!copy_to_guest(ctx.guest, slot, entry)) return error(Errno::efault);
             return continue_batch(ctx, args, calls, count, i);
         }
 
         if (!copy_to_guest(ctx.guest, result_field(slot), static_cast<uint64_t>(rc)))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
 
         if (entry.op == abi::raw(abi::Hypercall::iret)) return rc;
     }

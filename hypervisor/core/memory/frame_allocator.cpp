@@ -147,7 +147,7 @@ Result<FrameAllocatorPlan> FrameAllocator::plan(const MemoryRange* map, size_t m
                                                 const PhysRange* reserved, size_t reserved_count,
                                                 uint64_t max_phys) {
     if ((map == nullptr && map_count != 0) || (reserved == nullptr && reserved_count != 0)) {
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     FrameAllocatorPlan p;
     p.map = map;
@@ -170,10 +170,10 @@ Result<FrameAllocatorPlan> FrameAllocator::plan(const MemoryRange* map, size_t m
         if (kind == SpanKind::usable) p.usable_frames += span.length();
         if (kind != SpanKind::absent) p.frame_limit = span.end;
     }
-    if (p.usable_frames == 0) return Errno::ENOMEM;
+    if (p.usable_frames == 0) return Errno::enomem;
     p.metadata_bytes = metadata_bytes_for(p.frame_limit);
     const uint64_t metadata_frames = p.metadata_bytes >> k_page_shift;
-    if (metadata_frames >= p.usable_frames) return Errno::ENOMEM;
+    if (metadata_frames >= p.usable_frames) return Errno::enomem;
 
     // Pass 2: first fit. Low memory is usually in the caller's reserved list
     // already, so the lowest usable run is a fine home.
@@ -184,13 +184,13 @@ Result<FrameAllocatorPlan> FrameAllocator::plan(const MemoryRange* map, size_t m
             return p;
         }
     }
-    return Errno::ENOMEM;
+    return Errno::enomem;
 }
 
 Status FrameAllocator::init(const FrameAllocatorPlan& plan, void* metadata_virt) {
-    if (bitmap_ != nullptr) return Errno::EBUSY;
+    if (bitmap_ != nullptr) return Errno::ebusy;
     const auto virt = reinterpret_cast<uintptr_t>(metadata_virt);
-    if (virt == 0 || (virt & 7) != 0) return Errno::EINVAL;
+    if (virt == 0 || (virt & 7) != 0) return Errno::einval;
     // The plan is a plain struct: check it is one plan() could have produced.
     if (plan.frame_limit == 0 || plan.max_phys > k_arch_max_phys ||
         plan.frame_limit > frame_floor(plan.max_phys) ||
@@ -200,7 +200,7 @@ Status FrameAllocator::init(const FrameAllocatorPlan& plan, void* metadata_virt)
         (plan.metadata_bytes >> k_page_shift) > plan.frame_limit - frame_floor(plan.metadata_phys) ||
         (plan.map == nullptr && plan.map_count != 0) ||
         (plan.reserved == nullptr && plan.reserved_count != 0)) {
-        return Errno::EINVAL;
+        return Errno::einval;
     }
 
     auto* bytes = static_cast<uint8_t*>(metadata_virt);
@@ -232,7 +232,7 @@ Status FrameAllocator::init(const FrameAllocatorPlan& plan, void* metadata_virt)
     const uint64_t meta_end = meta_first + (plan.metadata_bytes >> k_page_shift);
     if (find_used_in(meta_first, meta_end) != meta_end) {
         reset();
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     set_bits(bitmap_, meta_first, meta_end, false);
     for (uint64_t mfn = meta_first; mfn < meta_end; ++mfn) table_.lookup(mfn)->owner = k_owner_hypervisor;
@@ -285,9 +285,9 @@ void FrameAllocator::take(uint64_t first, uint64_t count, uint16_t owner) {
 }
 
 Result<uint64_t> FrameAllocator::alloc(uint16_t owner) {
-    if (is_special_owner(owner)) return Errno::EINVAL;
+    if (is_special_owner(owner)) return Errno::einval;
     LockGuard guard(lock_);
-    if (free_count_ == 0) return Errno::ENOMEM;
+    if (free_count_ == 0) return Errno::enomem;
     // Next fit: start where the last allocation found a free frame, so a run
     // of allocations does not rescan the full words below it each time.
     const uint64_t words = word_count();
@@ -301,17 +301,17 @@ Result<uint64_t> FrameAllocator::alloc(uint16_t owner) {
         }
         w = (w + 1 == words) ? 0 : w + 1;
     }
-    return Errno::ENOMEM; // free_count_ said otherwise: unreachable unless the bitmap is corrupt
+    return Errno::enomem; // free_count_ said otherwise: unreachable unless the bitmap is corrupt
 }
 
 Result<uint64_t> FrameAllocator::alloc_contiguous(size_t count, size_t align_frames, uint16_t owner,
                                                   uint64_t below_mfn) {
     if (count == 0 || align_frames == 0 || (align_frames & (align_frames - 1)) != 0 ||
         is_special_owner(owner)) {
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     LockGuard guard(lock_);
-    if (count > free_count_) return Errno::ENOMEM;
+    if (count > free_count_) return Errno::enomem;
     const uint64_t limit = below_mfn < table_.frame_count() ? below_mfn : table_.frame_count();
     const uint64_t align = align_frames;
 
@@ -322,10 +322,10 @@ Result<uint64_t> FrameAllocator::alloc_contiguous(size_t count, size_t align_fra
         start = find_free_from(start, limit);
         const uint64_t misalign = start & (align - 1);
         if (misalign != 0) {
-            if (align - misalign >= limit - start) return Errno::ENOMEM;
+            if (align - misalign >= limit - start) return Errno::enomem;
             start += align - misalign;
         }
-        if (start >= limit || count > limit - start) return Errno::ENOMEM;
+        if (start >= limit || count > limit - start) return Errno::enomem;
         const uint64_t used = find_used_in(start, start + count);
         if (used == start + count) {
             take(start, count, owner);
@@ -337,13 +337,13 @@ Result<uint64_t> FrameAllocator::alloc_contiguous(size_t count, size_t align_fra
 
 Status FrameAllocator::check_freeable(uint64_t mfn, size_t count) const {
     const uint64_t frames = table_.frame_count();
-    if (count == 0 || mfn >= frames || count > frames - mfn) return Errno::EINVAL;
+    if (count == 0 || mfn >= frames || count > frames - mfn) return Errno::einval;
     for (uint64_t f = mfn; f < mfn + count; ++f) {
         const FrameInfo& info = *table_.lookup(f);
         // Only frames alloc handed out carry the flag: that rejects double
         // frees and frames that were never the allocator's to give.
-        if ((info.flags & k_frame_allocated) == 0 || is_free(f)) return Errno::EINVAL;
-        if (info.type_count != 0 || info.ref_count != 0) return Errno::EBUSY;
+        if ((info.flags & k_frame_allocated) == 0 || is_free(f)) return Errno::einval;
+        if (info.type_count != 0 || info.ref_count != 0) return Errno::ebusy;
     }
     return Status::ok();
 }

@@ -4,13 +4,13 @@ namespace pv {
 
 Result<uint16_t> FrameTable::owner_of(uint64_t mfn) const {
     const FrameInfo* info = lookup(mfn);
-    if (info == nullptr) return Errno::EINVAL;
+    if (info == nullptr) return Errno::einval;
     return info->owner;
 }
 
 Status FrameTable::set_owner(uint64_t mfn, uint16_t owner) {
     FrameInfo* info = lookup(mfn);
-    if (info == nullptr) return Errno::EINVAL;
+    if (info == nullptr) return Errno::einval;
     info->owner = owner;
     return Status::ok();
 }

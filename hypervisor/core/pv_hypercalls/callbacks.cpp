@@ -34,7 +34,7 @@ void clear_trap(TrapInfo& t) {
 }
 
 long register_nmi(Vcpu& vcpu, uint64_t address) {
-    if (!pvh::canonical(address)) return error(Errno::EINVAL);
+    if (!pvh::canonical(address)) return error(Errno::einval);
     TrapInfo& t = vcpu.pv.traps[k_nmi_vector];
     t = TrapInfo{};
     t.vector = k_nmi_vector;
@@ -47,7 +47,7 @@ long register_nmi(Vcpu& vcpu, uint64_t address) {
 
 // Xen's register_guest_callback for a 64-bit guest.
 long register_callback(Vcpu& vcpu, const abi::CallbackRegister& reg) {
-    if (!pvh::canonical(reg.address)) return error(Errno::EINVAL);
+    if (!pvh::canonical(reg.address)) return error(Errno::einval);
     const bool mask = (reg.flags & abi::k_callbackf_mask_events) != 0;
     PvVcpuState& pv = vcpu.pv;
 
@@ -70,7 +70,7 @@ long register_callback(Vcpu& vcpu, const abi::CallbackRegister& reg) {
     case abi::raw(CallbackType::nmi):
         return register_nmi(vcpu, reg.address);
     default: // includes the retired sysenter_deprecated (3)
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 
@@ -81,13 +81,13 @@ long unregister_callback(Vcpu& vcpu, const abi::CallbackUnregister& unreg) {
     case abi::raw(CallbackType::syscall):
     case abi::raw(CallbackType::syscall32):
     case abi::raw(CallbackType::sysenter):
-        return error(Errno::EINVAL);
+        return error(Errno::einval);
     case abi::raw(CallbackType::nmi):
         clear_trap(vcpu.pv.traps[k_nmi_vector]);
         sync_nmi_mirror(vcpu.pv);
         return 0;
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 
@@ -100,7 +100,7 @@ long unregister_callback(Vcpu& vcpu, const abi::CallbackUnregister& unreg) {
 // unreadable entry: -EFAULT. Preemptible after every entry, and resumed by a
 // continuation after every 256 entries in any case.
 long do_set_trap_table(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     PvVcpuState& pv = ctx.vcpu->pv;
     GuestHandle<const TrapInfo> traps = args.handle<const TrapInfo>(0);
 
@@ -113,9 +113,9 @@ long do_set_trap_table(HypercallContext& ctx, const HypercallArgs& args) {
 
     for (unsigned done = 1;; ++done) {
         TrapInfo cur;
-        if (!copy_from_guest(ctx.guest, traps, cur)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, traps, cur)) return error(Errno::efault);
         if (cur.address == 0) return 0;
-        if (!pvh::canonical(cur.address)) return error(Errno::EINVAL);
+        if (!pvh::canonical(cur.address)) return error(Errno::einval);
 
         cur.cs = pvh::fixup_guest_selector(cur.cs);
         pv.traps[cur.vector] = cur;
@@ -134,7 +134,7 @@ long do_set_trap_table(HypercallContext& ctx, const HypercallArgs& args) {
 // before the type), unknown type -ENOSYS. Unregister: only NMI can be;
 // the others -EINVAL, unknown types -ENOSYS. Unknown cmd: -ENOSYS.
 long do_callback_op(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto cmd = args.as<int32_t>(0);
     const uint64_t arg = args.raw(1);
 
@@ -142,17 +142,17 @@ long do_callback_op(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(abi::CallbackOp::register_callback): {
         abi::CallbackRegister reg;
         if (!copy_from_guest(ctx.guest, GuestHandle<abi::CallbackRegister>(arg), reg))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         return register_callback(*ctx.vcpu, reg);
     }
     case abi::raw(abi::CallbackOp::unregister_callback): {
         abi::CallbackUnregister unreg;
         if (!copy_from_guest(ctx.guest, GuestHandle<abi::CallbackUnregister>(arg), unreg))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         return unregister_callback(*ctx.vcpu, unreg);
     }
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 
@@ -160,7 +160,7 @@ long do_callback_op(HypercallContext& ctx, const HypercallArgs& args) {
 // (so failsafe and syscall stop masking events); a non-canonical address
 // leaves that one unchanged. Always 0, as in Xen.
 long do_set_callbacks(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const CallbackType types[] = {CallbackType::event, CallbackType::failsafe,
                                   CallbackType::syscall};
     for (unsigned i = 0; i < 3; ++i) {

@@ -35,7 +35,7 @@ long console_write(HypercallContext& ctx, const HypercallArgs& args) {
 
         const uint32_t n = count < k_chunk ? count : k_chunk;
         char chunk[k_chunk];
-        if (!copy_from_guest(ctx.guest, buffer, 0, chunk, n)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, buffer, 0, chunk, n)) return error(Errno::efault);
         ctx.services->console_write(*ctx.domain, StringView(chunk, n));
 
         buffer = buffer.offset(n);
@@ -49,7 +49,7 @@ long console_write(HypercallContext& ctx, const HypercallArgs& args) {
 long console_read(HypercallContext& ctx, const HypercallArgs& args) {
     const uint32_t count = args.as<uint32_t>(1);
     const GuestHandle<char> buffer = args.handle<char>(2);
-    if (static_cast<int32_t>(count) < 0) return error(Errno::E2BIG);
+    if (static_cast<int32_t>(count) < 0) return error(Errno::e2big);
 
     uint32_t done = 0;
     while (done < count) {
@@ -58,7 +58,7 @@ long console_read(HypercallContext& ctx, const HypercallArgs& args) {
         const size_t got = ctx.services->console_input_peek(chunk, want);
         if (got == 0) break;
         const uint32_t n = got < want ? static_cast<uint32_t>(got) : want;
-        if (!copy_to_guest(ctx.guest, buffer, done, chunk, n)) return error(Errno::EFAULT);
+        if (!copy_to_guest(ctx.guest, buffer, done, chunk, n)) return error(Errno::efault);
         ctx.services->console_input_consume(n);
         done += n;
     }
@@ -68,11 +68,11 @@ long console_read(HypercallContext& ctx, const HypercallArgs& args) {
 } // namespace
 
 long do_console_io(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto cmd = args.as<uint32_t>(0);
 
     if (cmd != abi::raw(abi::ConsoleIoOp::write) && !ctx.domain->privileged())
-        return error(Errno::EPERM);
+        return error(Errno::eperm);
 
     switch (cmd) {
     case abi::raw(abi::ConsoleIoOp::write):
@@ -80,7 +80,7 @@ long do_console_io(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(abi::ConsoleIoOp::read):
         return console_read(ctx, args);
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

@@ -42,7 +42,7 @@ constexpr uint32_t adjust_dr7(uint32_t v) {
 // the guest kernel uses. ss gets RPL 3; no other checks (Xen makes none: a
 // bad selector faults on use and the failsafe callback handles it). 0.
 long do_stack_switch(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     ctx.vcpu->pv.kernel_ss = pvh::fixup_guest_selector(args.as<uint64_t>(0));
     ctx.vcpu->pv.kernel_sp = args.as<uint64_t>(1);
     return 0;
@@ -54,7 +54,7 @@ long do_stack_switch(HypercallContext& ctx, const HypercallArgs& args) {
 // resulting user GS base; never fails (Linux BUG()s if it did). Unknown
 // which: -EINVAL.
 long do_set_segment_base(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto which = args.as<uint32_t>(0);
     const uint64_t base = args.as<uint64_t>(1);
     PvVcpuState& pv = ctx.vcpu->pv;
@@ -63,7 +63,7 @@ long do_set_segment_base(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(abi::SegmentBase::fs):
     case abi::raw(abi::SegmentBase::gs_user):
     case abi::raw(abi::SegmentBase::gs_kernel): {
-        if (!pvh::canonical(base)) return error(Errno::EINVAL);
+        if (!pvh::canonical(base)) return error(Errno::einval);
         const auto w = static_cast<abi::SegmentBase>(which);
         if (w == abi::SegmentBase::fs)
             pv.fs_base = base;
@@ -81,13 +81,13 @@ long do_set_segment_base(HypercallContext& ctx, const HypercallArgs& args) {
         return 0;
     }
     default:
-        return error(Errno::EINVAL);
+        return error(Errno::einval);
     }
 }
 
 // fpu_taskswitch(set): set (non-zero int) or clear the virtual CR0.TS. 0.
 long do_fpu_taskswitch(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     ctx.vcpu->pv.fpu_ts = args.as<int32_t>(0) != 0;
     ctx.services->fpu_ts_changed(*ctx.vcpu);
     return 0;
@@ -102,7 +102,7 @@ long do_fpu_taskswitch(HypercallContext& ctx, const HypercallArgs& args) {
 //   other registers (reg is an int: negatives too): -ENODEV.
 // On error nothing changes.
 long do_set_debugreg(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto reg = static_cast<uint32_t>(args.as<int32_t>(0));
     const uint64_t value = args.as<uint64_t>(1);
     PvVcpuState& pv = ctx.vcpu->pv;
@@ -112,28 +112,28 @@ long do_set_debugreg(HypercallContext& ctx, const HypercallArgs& args) {
     case 1:
     case 2:
     case 3:
-        if (!pvh::guest_address_ok(value)) return error(Errno::EPERM);
+        if (!pvh::guest_address_ok(value)) return error(Errno::eperm);
         pv.debugreg[reg] = value;
         ctx.services->debugreg_changed(*ctx.vcpu, reg);
         return 0;
 
     case 4:
     case 6:
-        if (reg == 4 && k_guest_cr4_de) return error(Errno::ENODEV);
-        if (value != static_cast<uint32_t>(value)) return error(Errno::EINVAL);
+        if (reg == 4 && k_guest_cr4_de) return error(Errno::enodev);
+        if (value != static_cast<uint32_t>(value)) return error(Errno::einval);
         pv.debugreg[6] = adjust_dr6(static_cast<uint32_t>(value));
         ctx.services->debugreg_changed(*ctx.vcpu, 6);
         return 0;
 
     case 5:
     case 7: {
-        if (reg == 5 && k_guest_cr4_de) return error(Errno::ENODEV);
-        if (value != static_cast<uint32_t>(value)) return error(Errno::EINVAL);
+        if (reg == 5 && k_guest_cr4_de) return error(Errno::enodev);
+        if (value != static_cast<uint32_t>(value)) return error(Errno::einval);
         const uint32_t dr7 = adjust_dr7(static_cast<uint32_t>(value));
-        if (dr7 & k_dr7_general_detect) return error(Errno::EPERM);
+        if (dr7 & k_dr7_general_detect) return error(Errno::eperm);
         if (dr7 & k_dr7_active) {
             for (unsigned i = k_dr7_control_shift; i < 32; i += k_dr7_control_size)
-                if (((dr7 >> i) & 3) == k_dr7_rw_io && !k_guest_cr4_de) return error(Errno::EPERM);
+                if (((dr7 >> i) & 3) == k_dr7_rw_io && !k_guest_cr4_de) return error(Errno::eperm);
         }
         pv.debugreg[7] = dr7;
         ctx.services->debugreg_changed(*ctx.vcpu, 7);
@@ -141,7 +141,7 @@ long do_set_debugreg(HypercallContext& ctx, const HypercallArgs& args) {
     }
 
     default:
-        return error(Errno::ENODEV);
+        return error(Errno::enodev);
     }
 }
 
@@ -150,7 +150,7 @@ long do_set_debugreg(HypercallContext& ctx, const HypercallArgs& args) {
 // -errno is indistinguishable from one; DR0-3 are guest addresses and
 // cannot, DR6/DR7 have their upper halves clear.)
 long do_get_debugreg(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto reg = static_cast<uint32_t>(args.as<int32_t>(0));
     const PvVcpuState& pv = ctx.vcpu->pv;
 
@@ -162,14 +162,14 @@ long do_get_debugreg(HypercallContext& ctx, const HypercallArgs& args) {
         return static_cast<long>(pv.debugreg[reg]);
     case 4:
     case 6:
-        if (reg == 4 && k_guest_cr4_de) return error(Errno::ENODEV);
+        if (reg == 4 && k_guest_cr4_de) return error(Errno::enodev);
         return adjust_dr6(static_cast<uint32_t>(pv.debugreg[6]));
     case 5:
     case 7:
-        if (reg == 5 && k_guest_cr4_de) return error(Errno::ENODEV);
+        if (reg == 5 && k_guest_cr4_de) return error(Errno::enodev);
         return adjust_dr7(static_cast<uint32_t>(pv.debugreg[7]));
     default:
-        return error(Errno::ENODEV);
+        return error(Errno::enodev);
     }
 }
 

@@ -60,14 +60,14 @@ bool check_guest_descriptor(uint64_t& desc) {
 // numbers are copied in (-EFAULT); the rest is the PV MMU's (-EINVAL for a
 // frame that is not the guest's or not a valid descriptor page).
 long do_set_gdt(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto frame_list = args.handle<const uint64_t>(0);
     const auto entries = args.as<uint32_t>(1);
-    if (entries > abi::k_first_reserved_gdt_entry) return error(Errno::EINVAL);
+    if (entries > abi::k_first_reserved_gdt_entry) return error(Errno::einval);
 
     const unsigned nr_frames = (entries + k_descs_per_frame - 1) / k_descs_per_frame;
     uint64_t frames[k_max_gdt_frames] = {};
-    if (!copy_from_guest(ctx.guest, frame_list, 0, frames, nr_frames)) return error(Errno::EFAULT);
+    if (!copy_from_guest(ctx.guest, frame_list, 0, frames, nr_frames)) return error(Errno::efault);
     return ctx.services->set_gdt(*ctx.vcpu, frames, nr_frames, entries);
 }
 
@@ -75,11 +75,11 @@ long do_set_gdt(HypercallContext& ctx, const HypercallArgs& args) {
 // by check_guest_descriptor: -EINVAL; the rest (frame ownership and type,
 // the write itself) is the PV MMU's.
 long do_update_descriptor(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const uint64_t maddr = args.as<uint64_t>(0);
     uint64_t desc = args.as<uint64_t>(1);
     if ((maddr % sizeof(uint64_t)) != 0 || !check_guest_descriptor(desc))
-        return error(Errno::EINVAL);
+        return error(Errno::einval);
     return ctx.services->update_descriptor(*ctx.domain, maddr, desc);
 }
 

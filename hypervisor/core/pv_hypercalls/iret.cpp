@@ -27,7 +27,7 @@
 namespace pv {
 
 long do_iret(HypercallContext& ctx, const HypercallArgs&) {
-    if (!pvh::has_caller(ctx)) return pvh::error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return pvh::error(Errno::enosys);
     Vcpu& vcpu = *ctx.vcpu;
     GuestRegisters& regs = ctx.regs != nullptr ? *ctx.regs : vcpu.regs;
     HypervisorServices& services = *ctx.services;

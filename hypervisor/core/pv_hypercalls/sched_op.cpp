@@ -49,20 +49,20 @@ long block(HypercallContext& ctx) {
 long poll(HypercallContext& ctx, uint64_t arg) {
     abi::SchedPoll request;
     if (!copy_from_guest(ctx.guest, GuestHandle<abi::SchedPoll>(arg), request))
-        return error(Errno::EFAULT);
-    if (request.nr_ports > k_max_poll_ports) return error(Errno::EINVAL);
+        return error(Errno::efault);
+    if (request.nr_ports > k_max_poll_ports) return error(Errno::einval);
     if (!guest_array_plausible(GuestHandle<const uint32_t>(request.ports), 0, request.nr_ports))
-        return error(Errno::EFAULT);
+        return error(Errno::efault);
     return do_poll(ctx, request); // core/event/poll.cpp (-ENOSYS without event channels)
 }
 
 long remote_shutdown(HypercallContext& ctx, uint64_t arg) {
     abi::SchedRemoteShutdown request;
     if (!copy_from_guest(ctx.guest, GuestHandle<abi::SchedRemoteShutdown>(arg), request))
-        return error(Errno::EFAULT);
+        return error(Errno::efault);
     Domain* target = ctx.services->domain_by_id(request.domain_id);
-    if (target == nullptr) return error(Errno::ESRCH);
-    if (!ctx.domain->privileged()) return error(Errno::EPERM);
+    if (target == nullptr) return error(Errno::esrch);
+    if (!ctx.domain->privileged()) return error(Errno::eperm);
     ctx.services->domain_shutdown(*target, static_cast<uint8_t>(request.reason));
     return 0;
 }
@@ -70,7 +70,7 @@ long remote_shutdown(HypercallContext& ctx, uint64_t arg) {
 } // namespace
 
 long do_sched_op(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto cmd = args.as<int32_t>(0);
     const uint64_t arg = args.raw(1);
 
@@ -86,7 +86,7 @@ long do_sched_op(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(SchedOp::shutdown_code): {
         abi::SchedShutdown request;
         if (!copy_from_guest(ctx.guest, GuestHandle<abi::SchedShutdown>(arg), request))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         const auto reason = static_cast<uint8_t>(request.reason);
         if (cmd == abi::raw(SchedOp::shutdown))
             ctx.services->domain_shutdown(*ctx.domain, reason);
@@ -102,7 +102,7 @@ long do_sched_op(HypercallContext& ctx, const HypercallArgs& args) {
         return remote_shutdown(ctx, arg);
 
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

@@ -191,10 +191,10 @@ protected:
 };
 
 inline long HypervisorServices::set_gdt(Vcpu&, const uint64_t*, unsigned, unsigned) {
-    return -static_cast<long>(abi::Errno::ENOSYS);
+    return -static_cast<long>(abi::Errno::enosys);
 }
 inline long HypervisorServices::update_descriptor(Domain&, uint64_t, uint64_t) {
-    return -static_cast<long>(abi::Errno::ENOSYS);
+    return -static_cast<long>(abi::Errno::enosys);
 }
 inline bool HypervisorServices::machine_memory_range(size_t, abi::E820Entry&) {
     return false;
@@ -217,9 +217,9 @@ inline void* HypervisorServices::map_guest_frame(Domain&, uint64_t) {
 inline void HypervisorServices::unmap_guest_frame(Domain&, uint64_t) {}
 
 inline long HypervisorServices::initialise_vcpu(Vcpu&, const abi::VcpuGuestContext&) {
-    return -static_cast<long>(abi::Errno::ENOSYS);
+    return -static_cast<long>(abi::Errno::enosys);
 }
-inline long HypervisorServices::vcpu_up(Vcpu&) { return -static_cast<long>(abi::Errno::ENOSYS); }
+inline long HypervisorServices::vcpu_up(Vcpu&) { return -static_cast<long>(abi::Errno::enosys); }
 
 inline void HypervisorServices::physinfo(abi::SysctlPhysinfo& info) { info = {}; }
 inline size_t HypervisorServices::read_console_log(uint64_t&, char*, size_t) { return 0; }

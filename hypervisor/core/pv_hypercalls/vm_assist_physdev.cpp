@@ -26,10 +26,10 @@ constexpr uint64_t k_pv64_vm_assist_mask =
 // vm_assist(cmd, type): type outside the mask (or >= 64): -EINVAL; then
 // enable / disable: 0; any other cmd: -ENOSYS.
 long do_vm_assist(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto cmd = args.as<uint32_t>(0);
     const auto type = args.as<uint32_t>(1);
-    if (type >= 64 || ((k_pv64_vm_assist_mask >> type) & 1) == 0) return error(Errno::EINVAL);
+    if (type >= 64 || ((k_pv64_vm_assist_mask >> type) & 1) == 0) return error(Errno::einval);
 
     using Bits = decltype(ctx.domain->vm_assist);
     // Domain::vm_assist must be 64 bits wide to hold m2p_strict (bit 32).
@@ -44,7 +44,7 @@ long do_vm_assist(HypercallContext& ctx, const HypercallArgs& args) {
         if (representable) ctx.domain->vm_assist &= static_cast<Bits>(~(uint64_t{1} << type));
         return 0;
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 
@@ -52,20 +52,20 @@ long do_vm_assist(HypercallContext& ctx, const HypercallArgs& args) {
 // sets the calling vCPU's virtual IOPL, 0). Every other command: -ENOSYS
 // until the issue that brings device support.
 long do_physdev_op(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto cmd = args.as<int32_t>(0);
 
     switch (cmd) {
     case abi::raw(abi::PhysdevOp::set_iopl): {
         abi::PhysdevSetIopl request;
         if (!copy_from_guest(ctx.guest, args.handle<abi::PhysdevSetIopl>(1), request))
-            return error(Errno::EFAULT);
-        if (request.iopl > 3) return error(Errno::EINVAL);
+            return error(Errno::efault);
+        if (request.iopl > 3) return error(Errno::einval);
         ctx.vcpu->pv.iopl = static_cast<uint8_t>(request.iopl);
         return 0;
     }
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

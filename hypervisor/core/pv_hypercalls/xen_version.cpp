@@ -23,7 +23,7 @@ long copy_out_string(HypercallContext& ctx, uint64_t address, const char* s, siz
     char field[abi::k_capabilities_info_len]; // the largest field
     pvh::copy_string_field(field, size, s);
     if (!copy_to_guest(ctx.guest, GuestHandle<char>(address), 0, field, size))
-        return error(Errno::EFAULT);
+        return error(Errno::efault);
     return 0;
 }
 
@@ -43,10 +43,10 @@ uint32_t pv_features(const Domain& d) {
 long get_features(HypercallContext& ctx, uint64_t address) {
     const GuestHandle<abi::FeatureInfo> h(address);
     abi::FeatureInfo fi;
-    if (!copy_from_guest(ctx.guest, h, fi)) return error(Errno::EFAULT);
-    if (fi.submap_idx != 0) return error(Errno::EINVAL);
+    if (!copy_from_guest(ctx.guest, h, fi)) return error(Errno::efault);
+    if (fi.submap_idx != 0) return error(Errno::einval);
     fi.submap = pv_features(*ctx.domain);
-    if (!copy_to_guest(ctx.guest, h, fi)) return error(Errno::EFAULT);
+    if (!copy_to_guest(ctx.guest, h, fi)) return error(Errno::efault);
     return 0;
 }
 
@@ -54,21 +54,21 @@ long build_id(HypercallContext& ctx, uint64_t address, const HypervisorVersionIn
     abi::VarBuf header{};
     if (address != 0) {
         if (!copy_from_guest(ctx.guest, GuestHandle<abi::VarBuf>(address), header))
-            return error(Errno::EFAULT);
-        if (header.len == 0) return error(Errno::EINVAL);
+            return error(Errno::efault);
+        if (header.len == 0) return error(Errno::einval);
     }
-    if (v.build_id == nullptr || v.build_id_len == 0) return error(Errno::ENODATA);
+    if (v.build_id == nullptr || v.build_id_len == 0) return error(Errno::enodata);
     if (address == 0) return v.build_id_len;
-    if (v.build_id_len > header.len) return error(Errno::ENOBUFS);
+    if (v.build_id_len > header.len) return error(Errno::enobufs);
     const GuestHandle<uint8_t> buf(address + abi::k_varbuf_data_offset);
-    if (!copy_to_guest(ctx.guest, buf, 0, v.build_id, v.build_id_len)) return error(Errno::EFAULT);
+    if (!copy_to_guest(ctx.guest, buf, 0, v.build_id, v.build_id_len)) return error(Errno::efault);
     return v.build_id_len;
 }
 
 } // namespace
 
 long do_xen_version(HypercallContext& ctx, const HypercallArgs& args) {
-    if (!pvh::has_caller(ctx)) return error(Errno::ENOSYS);
+    if (!pvh::has_caller(ctx)) return error(Errno::enosys);
     const auto cmd = args.as<int32_t>(0);
     const uint64_t arg = args.raw(1);
     const bool deny = !ctx.domain->privileged(); // only for the restricted sub-ops
@@ -88,7 +88,7 @@ long do_xen_version(HypercallContext& ctx, const HypercallArgs& args) {
         pvh::copy_string_field(info.compile_domain, sizeof(info.compile_domain), v.compile_domain);
         pvh::copy_string_field(info.compile_date, sizeof(info.compile_date), v.compile_date);
         if (!copy_to_guest(ctx.guest, GuestHandle<abi::CompileInfo>(arg), info))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         return 0;
     }
 
@@ -101,7 +101,7 @@ long do_xen_version(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::raw(VersionOp::platform_parameters): {
         const abi::PlatformParameters params{v.virt_start};
         if (!copy_to_guest(ctx.guest, GuestHandle<abi::PlatformParameters>(arg), params))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         return 0;
     }
 
@@ -110,31 +110,31 @@ long do_xen_version(HypercallContext& ctx, const HypercallArgs& args) {
 
     case abi::raw(VersionOp::pagesize):
         // Xen insists on a null argument here.
-        return arg != 0 ? error(Errno::EINVAL) : static_cast<long>(abi::k_page_size);
+        return arg != 0 ? error(Errno::einval) : static_cast<long>(abi::k_page_size);
 
     case abi::raw(VersionOp::guest_handle): {
         uint8_t handle[abi::k_domain_handle_len] = {};
         ctx.services->domain_handle(*ctx.domain, handle);
         if (!copy_to_guest(ctx.guest, GuestHandle<uint8_t>(arg), 0, handle, sizeof(handle)))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         return 0;
     }
 
     case abi::raw(VersionOp::commandline): {
         if (deny) {
             if (!copy_to_guest(ctx.guest, GuestHandle<char>(arg), 0, k_denied, sizeof(k_denied)))
-                return error(Errno::EFAULT);
+                return error(Errno::efault);
             return 0;
         }
         return copy_out_string(ctx, arg, v.commandline, abi::k_commandline_len);
     }
 
     case abi::raw(VersionOp::build_id):
-        if (deny) return error(Errno::EPERM);
+        if (deny) return error(Errno::eperm);
         return build_id(ctx, arg, v);
 
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

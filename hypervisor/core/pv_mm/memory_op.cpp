@@ -83,9 +83,9 @@ long reservation(HypercallContext& ctx, PvMmu& mmu, const HypercallArgs& args, a
 } // namespace
 
 long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
-    if (ctx.domain == nullptr || ctx.vcpu == nullptr || ctx.services == nullptr) return error(Errno::ENOSYS);
+    if (ctx.domain == nullptr || ctx.vcpu == nullptr || ctx.services == nullptr) return error(Errno::enosys);
     PvMmu* mmu = ctx.services->pv_mmu();
-    if (mmu == nullptr) return error(Errno::ENOSYS);
+    if (mmu == nullptr) return error(Errno::enosys);
     const auto cmd = args.as<uint64_t>(0);
     const auto op = static_cast<abi::MemoryOp>(cmd & abi::k_memory_op_cmd_mask);
     const uint64_t start = cmd >> k_extent_shift;
@@ -98,7 +98,7 @@ long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
     default:
         break;
     }
-    if (start != 0) return error(Errno::EINVAL); // only the reservation ops resume
+    if (start != 0) return error(Errno::einval); // only the reservation ops resume
 
     switch (op) {
     case abi::MemoryOp::maximum_ram_page:
@@ -106,21 +106,21 @@ long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
     case abi::MemoryOp::current_reservation:
     case abi::MemoryOp::maximum_reservation: {
         uint16_t domid = 0;
-        if (!copy_from_guest(ctx.guest, args.handle<const uint16_t>(1), domid)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, args.handle<const uint16_t>(1), domid)) return error(Errno::efault);
         Domain* d = nullptr;
         if (domid == abi::k_domid_self || domid == ctx.domain->id()) {
             d = ctx.domain;
         } else {
             d = domid < abi::k_domid_first_reserved ? ctx.services->domain_by_id(domid) : nullptr;
-            if (d == nullptr) return error(Errno::ESRCH);
-            if (!ctx.domain->privileged()) return error(Errno::EPERM);
+            if (d == nullptr) return error(Errno::esrch);
+            if (!ctx.domain->privileged()) return error(Errno::eperm);
         }
         return static_cast<long>(op == abi::MemoryOp::current_reservation ? d->tot_pages : d->max_pages);
     }
     case abi::MemoryOp::memory_map: {
         abi::MemoryMap map;
         const auto handle = args.handle<abi::MemoryMap>(1);
-        if (!copy_from_guest(ctx.guest, handle, map)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, handle, map)) return error(Errno::efault);
         abi::E820Entry ram{};
         ram.addr = 0;
         ram.size = ctx.domain->max_pages << k_page_shift;
@@ -128,28 +128,28 @@ long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
         map.nr_entries = map.nr_entries < 1 ? map.nr_entries : 1;
         if (!copy_to_guest(ctx.guest, GuestHandle<abi::E820Entry>(map.buffer.address), 0, &ram, map.nr_entries) ||
             !copy_to_guest(ctx.guest, handle, map))
-            return error(Errno::EFAULT);
+            return error(Errno::efault);
         return 0;
     }
     case abi::MemoryOp::machine_memory_map: {
-        if (!ctx.domain->privileged()) return error(Errno::EPERM);
+        if (!ctx.domain->privileged()) return error(Errno::eperm);
         abi::E820Entry entry{};
         size_t count = 0;
         while (ctx.services->machine_memory_range(count, entry)) ++count;
-        if (count == 0) return error(Errno::ENOSYS);
+        if (count == 0) return error(Errno::enosys);
         abi::MemoryMap map;
         const auto handle = args.handle<abi::MemoryMap>(1);
-        if (!copy_from_guest(ctx.guest, handle, map)) return error(Errno::EFAULT);
+        if (!copy_from_guest(ctx.guest, handle, map)) return error(Errno::efault);
         const GuestHandle<abi::E820Entry> buffer(map.buffer.address);
         if (!buffer.is_null()) {
-            if (map.nr_entries < count + 1) return error(Errno::EINVAL);
+            if (map.nr_entries < count + 1) return error(Errno::einval);
             for (size_t i = 0; i < count; ++i) {
                 (void)ctx.services->machine_memory_range(i, entry);
-                if (!copy_to_guest(ctx.guest, buffer, i, &entry, 1)) return error(Errno::EFAULT);
+                if (!copy_to_guest(ctx.guest, buffer, i, &entry, 1)) return error(Errno::efault);
             }
         }
         map.nr_entries = static_cast<uint32_t>(count);
-        if (!copy_to_guest(ctx.guest, handle, map)) return error(Errno::EFAULT);
+        if (!copy_to_guest(ctx.guest, handle, map)) return error(Errno::efault);
         return 0;
     }
     case abi::MemoryOp::machphys_mapping: {
@@ -158,11 +158,11 @@ long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
         m.v_start = abi::k_hypervisor_virt_start;
         m.v_end = m.v_start + ((entries * 8 + k_page_size - 1) & ~(k_page_size - 1));
         m.max_mfn = entries == 0 ? 0 : entries - 1;
-        if (!copy_to_guest(ctx.guest, args.handle<abi::MachphysMapping>(1), m)) return error(Errno::EFAULT);
+        if (!copy_to_guest(ctx.guest, args.handle<abi::MachphysMapping>(1), m)) return error(Errno::efault);
         return 0;
     }
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 

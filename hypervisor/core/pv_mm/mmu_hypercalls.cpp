@@ -29,13 +29,13 @@ Result<Domain*> page_owner(HypercallContext& ctx, uint16_t domid) {
     Domain& self = *ctx.domain;
     if (domid == abi::k_domid_self || domid == self.id()) return &self;
     if (domid == abi::k_domid_io) {
-        if (!self.privileged()) return Errno::EPERM;
+        if (!self.privileged()) return Errno::eperm;
         return &self;
     }
-    if (domid >= abi::k_domid_first_reserved) return Errno::ESRCH;
+    if (domid >= abi::k_domid_first_reserved) return Errno::esrch;
     Domain* d = ctx.services->domain_by_id(domid);
-    if (d == nullptr) return Errno::ESRCH;
-    if (!self.privileged()) return Errno::EPERM;
+    if (d == nullptr) return Errno::esrch;
+    if (!self.privileged()) return Errno::eperm;
     return d;
 }
 
@@ -93,52 +93,52 @@ long mmuext_one(HypercallContext& ctx, PvMmu& mmu, Domain& pg_owner, const abi::
     case Cmd::unpin_table:
         return mmu.unpin(pg_owner, op.arg1.mfn).as_return();
     case Cmd::new_baseptr:
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         return mmu.new_baseptr(vcpu, op.arg1.mfn).as_return();
     case Cmd::new_user_baseptr:
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         return mmu.new_user_baseptr(vcpu, op.arg1.mfn).as_return();
     case Cmd::tlb_flush_local:
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         hooks.flush_local(vcpu, false, 0);
         return 0;
     case Cmd::invlpg_local:
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         if (guest_address(op.arg1.linear_addr)) hooks.flush_local(vcpu, true, op.arg1.linear_addr);
         return 0;
     case Cmd::tlb_flush_multi:
     case Cmd::invlpg_multi: {
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         VcpuMask mask = 0;
-        if (!read_vcpu_mask(ctx, op.arg2.vcpumask.address, mask)) return error(Errno::EINVAL);
+        if (!read_vcpu_mask(ctx, op.arg2.vcpumask.address, mask)) return error(Errno::einval);
         if (op.cmd == abi::raw(Cmd::tlb_flush_multi)) hooks.flush_vcpus(self, mask, false, 0);
         else if (guest_address(op.arg1.linear_addr)) hooks.flush_vcpus(self, mask, true, op.arg1.linear_addr);
         return 0;
     }
     case Cmd::tlb_flush_all:
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         hooks.flush_vcpus(self, all_vcpus(self), false, 0);
         return 0;
     case Cmd::invlpg_all:
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         if (guest_address(op.arg1.linear_addr)) hooks.flush_vcpus(self, all_vcpus(self), true, op.arg1.linear_addr);
         return 0;
     case Cmd::flush_cache:
-        if (foreign) return error(Errno::EPERM);
-        if (!self.privileged() && !self.io_ports_allowed) return error(Errno::EACCES);
+        if (foreign) return error(Errno::eperm);
+        if (!self.privileged() && !self.io_ports_allowed) return error(Errno::eacces);
         hooks.flush_cache(false);
         return 0;
     case Cmd::flush_cache_global:
-        if (foreign) return error(Errno::EPERM);
-        if (!self.privileged() && !self.io_ports_allowed) return error(Errno::EINVAL);
+        if (foreign) return error(Errno::eperm);
+        if (!self.privileged() && !self.io_ports_allowed) return error(Errno::einval);
         hooks.flush_cache(true);
         return 0;
     case Cmd::set_ldt: {
-        if (foreign) return error(Errno::EPERM);
+        if (foreign) return error(Errno::eperm);
         const uint32_t entries = op.arg2.nr_ents;
         const uint64_t base = entries != 0 ? op.arg1.linear_addr : 0;
         if ((base & (k_page_size - 1)) != 0 || !guest_address(base) || entries > 8192)
-            return error(Errno::EINVAL);
+            return error(Errno::einval);
         hooks.set_ldt(vcpu, base, entries);
         return 0;
     }
@@ -148,9 +148,9 @@ long mmuext_one(HypercallContext& ctx, PvMmu& mmu, Domain& pg_owner, const abi::
         return mmu.copy_page(pg_owner, op.arg1.mfn, op.arg2.src_mfn).as_return();
     case Cmd::mark_super:
     case Cmd::unmark_super:
-        return error(Errno::EOPNOTSUPP);
+        return error(Errno::eopnotsupp);
     default:
-        return error(Errno::ENOSYS);
+        return error(Errno::enosys);
     }
 }
 
@@ -167,7 +167,7 @@ long flush_after_update(HypercallContext& ctx, uint64_t va, uint64_t flags) {
     }
     VcpuMask mask = all_vcpus(*ctx.domain);
     long rc = 0;
-    if (scope != abi::k_uvmf_all && !read_vcpu_mask(ctx, scope, mask)) rc = error(Errno::EFAULT);
+    if (scope != abi::k_uvmf_all && !read_vcpu_mask(ctx, scope, mask)) rc = error(Errno::efault);
     if (rc == 0) hooks.flush_vcpus(*ctx.domain, mask, one, va);
     return rc;
 }
@@ -185,13 +185,13 @@ long update_va_mapping(HypercallContext& ctx, const HypercallArgs& args, Domain&
 
 long do_mmu_update(HypercallContext& ctx, const HypercallArgs& args) {
     PvMmu* mmu = mmu_of(ctx);
-    if (mmu == nullptr) return error(Errno::ENOSYS);
+    if (mmu == nullptr) return error(Errno::enosys);
     const auto reqs = args.handle<const abi::MmuUpdate>(0);
     const auto pdone = args.handle<uint32_t>(2);
     const auto foreigndom = args.as<uint32_t>(3);
     uint32_t done = 0;
     const uint32_t count = batch_start(ctx, args.as<uint32_t>(1), pdone, done);
-    if (!guest_array_plausible(reqs, 0, count)) return error(Errno::EFAULT);
+    if (!guest_array_plausible(reqs, 0, count)) return error(Errno::efault);
 
     // Bits 31:16 of foreigndom: one more than the page tables' owner.
     Domain* pt_owner = ctx.domain;
@@ -199,8 +199,8 @@ long do_mmu_update(HypercallContext& ctx, const HypercallArgs& args) {
         const auto id = static_cast<uint16_t>(pt_dom - 1);
         if (id != ctx.domain->id()) {
             pt_owner = id < abi::k_domid_first_reserved ? ctx.services->domain_by_id(id) : nullptr;
-            if (pt_owner == nullptr) return error(Errno::ESRCH);
-            if (!ctx.domain->privileged()) return error(Errno::EPERM);
+            if (pt_owner == nullptr) return error(Errno::esrch);
+            if (!ctx.domain->privileged()) return error(Errno::eperm);
         }
     }
     long rc = 0;
@@ -215,7 +215,7 @@ long do_mmu_update(HypercallContext& ctx, const HypercallArgs& args) {
         }
         abi::MmuUpdate req;
         if (!copy_from_guest(ctx.guest, reqs.offset(i), req)) {
-            rc = error(Errno::EFAULT);
+            rc = error(Errno::efault);
             break;
         }
         const uint64_t cmd = req.ptr & 7;
@@ -228,11 +228,11 @@ long do_mmu_update(HypercallContext& ctx, const HypercallArgs& args) {
                      .as_return();
             break;
         case abi::raw(abi::MmuUpdateCmd::machphys_update):
-            if (pt_owner != ctx.domain) rc = error(Errno::EPERM);
+            if (pt_owner != ctx.domain) rc = error(Errno::eperm);
             else rc = mmu->machphys_update(**pg_owner, req.ptr >> k_page_shift, req.val).as_return();
             break;
         default:
-            rc = error(Errno::ENOSYS);
+            rc = error(Errno::enosys);
             break;
         }
         if (rc != 0) break;
@@ -242,12 +242,12 @@ long do_mmu_update(HypercallContext& ctx, const HypercallArgs& args) {
 
 long do_mmuext_op(HypercallContext& ctx, const HypercallArgs& args) {
     PvMmu* mmu = mmu_of(ctx);
-    if (mmu == nullptr) return error(Errno::ENOSYS);
+    if (mmu == nullptr) return error(Errno::enosys);
     const auto ops = args.handle<const abi::MmuextOp>(0);
     const auto pdone = args.handle<uint32_t>(2);
     uint32_t done = 0;
     const uint32_t count = batch_start(ctx, args.as<uint32_t>(1), pdone, done);
-    if (!guest_array_plausible(ops, 0, count)) return error(Errno::EFAULT);
+    if (!guest_array_plausible(ops, 0, count)) return error(Errno::efault);
     Result<Domain*> pg_owner = page_owner(ctx, args.as<uint16_t>(3));
     if (!pg_owner) return Status(pg_owner.error()).as_return();
 
@@ -260,7 +260,7 @@ long do_mmuext_op(HypercallContext& ctx, const HypercallArgs& args) {
         }
         abi::MmuextOp op;
         if (!copy_from_guest(ctx.guest, ops.offset(i), op)) {
-            rc = error(Errno::EFAULT);
+            rc = error(Errno::efault);
             break;
         }
         rc = mmuext_one(ctx, *mmu, **pg_owner, op);
@@ -270,12 +270,12 @@ long do_mmuext_op(HypercallContext& ctx, const HypercallArgs& args) {
 }
 
 long do_update_va_mapping(HypercallContext& ctx, const HypercallArgs& args) {
-    if (mmu_of(ctx) == nullptr) return error(Errno::ENOSYS);
+    if (mmu_of(ctx) == nullptr) return error(Errno::enosys);
     return update_va_mapping(ctx, args, *ctx.domain);
 }
 
 long do_update_va_mapping_otherdomain(HypercallContext& ctx, const HypercallArgs& args) {
-    if (mmu_of(ctx) == nullptr) return error(Errno::ENOSYS);
+    if (mmu_of(ctx) == nullptr) return error(Errno::enosys);
     Result<Domain*> pg_owner = page_owner(ctx, args.as<uint16_t>(3));
     if (!pg_owner) return Status(pg_owner.error()).as_return();
     return update_va_mapping(ctx, args, **pg_owner);

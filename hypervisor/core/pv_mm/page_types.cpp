@@ -45,14 +45,14 @@ void PageTypes::put_page(uint64_t mfn) {
 
 Status PageTypes::get_page_type(uint64_t mfn, FrameType type, const Domain& owner) {
     FrameInfo* info = table_.lookup(mfn);
-    if (info == nullptr || type == FrameType::none) return Errno::EINVAL;
+    if (info == nullptr || type == FrameType::none) return Errno::einval;
 
     if (info->type_count != 0) {
-        if (info->type != type) return Errno::EINVAL;
-        if (info->type_count >= k_max_count) return Errno::EINVAL;
+        if (info->type != type) return Errno::einval;
+        if (info->type_count >= k_max_count) return Errno::einval;
         // A table still being validated (count 1, not yet validated) cannot
         // be reached again: levels strictly decrease. Refuse defensively.
-        if (needs_validation(type) && (info->flags & k_frame_validated) == 0) return Errno::EINVAL;
+        if (needs_validation(type) && (info->flags & k_frame_validated) == 0) return Errno::einval;
         ++info->type_count;
         return Status::ok();
     }
@@ -94,7 +94,7 @@ void PageTypes::put_page_type(uint64_t mfn) {
 }
 
 Status PageTypes::get_page_and_type(uint64_t mfn, FrameType type, const Domain& owner) {
-    if (!get_page(mfn, owner)) return Errno::EINVAL;
+    if (!get_page(mfn, owner)) return Errno::einval;
     Status s = get_page_type(mfn, type, owner);
     if (!s) put_page(mfn);
     return s;
@@ -106,8 +106,8 @@ void PageTypes::put_page_and_type(uint64_t mfn) {
 }
 
 Status PageTypes::pin(uint64_t mfn, FrameType type, const Domain& owner) {
-    if (!is_page_table_type(type)) return Errno::EINVAL;
-    if (!get_page(mfn, owner)) return Errno::EINVAL;
+    if (!is_page_table_type(type)) return Errno::einval;
+    if (!get_page(mfn, owner)) return Errno::einval;
     Status s = get_page_type(mfn, type, owner);
     if (!s) {
         put_page(mfn);
@@ -116,18 +116,18 @@ Status PageTypes::pin(uint64_t mfn, FrameType type, const Domain& owner) {
     FrameInfo* info = table_.lookup(mfn);
     if ((info->flags & k_frame_pinned) != 0) {
         put_page_and_type(mfn);
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     info->flags |= k_frame_pinned; // keeps both references
     return Status::ok();
 }
 
 Status PageTypes::unpin(uint64_t mfn, const Domain& owner) {
-    if (!get_page(mfn, owner)) return Errno::EINVAL;
+    if (!get_page(mfn, owner)) return Errno::einval;
     FrameInfo* info = table_.lookup(mfn);
     if ((info->flags & k_frame_pinned) == 0) {
         put_page(mfn);
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     info->flags &= static_cast<uint8_t>(~k_frame_pinned);
     put_page_and_type(mfn); // the pin's
@@ -151,14 +151,14 @@ Status PageTypes::get_l1e(uint64_t entry, const Domain& l1_owner, const Domain& 
                           uint64_t* flip) {
     if (flip) *flip = 0;
     const uint64_t disallowed = l1_owner.privileged() ? pte::k_l1_disallowed_io : pte::k_l1_disallowed;
-    if ((entry & disallowed) != 0) return Errno::EINVAL;
+    if ((entry & disallowed) != 0) return Errno::einval;
 
     const uint64_t mfn = pte::mfn_of(entry);
     if (is_io_frame(mfn)) {
         // Not RAM: only a domain with I/O memory rights may map it, and no
         // reference is counted (Xen's dom_io / !mfn_valid path).
         if (!pg_owner.privileged() || !l1_owner.privileged())
-            return mfn == pte::k_invalid_entry_mfn ? Errno::EINVAL : Errno::EPERM;
+            return mfn == pte::k_invalid_entry_mfn ? Errno::einval : Errno::eperm;
         // Device memory is never mapped cacheable: WB/WT/WP become UC.
         const uint64_t attrs = entry & pte::cache_attrs;
         uint64_t f = 0;
@@ -169,10 +169,10 @@ Status PageTypes::get_l1e(uint64_t entry, const Domain& l1_owner, const Domain& 
     }
 
     // Another domain's, the hypervisor's or a free frame: Xen's could_not_pin.
-    if (!get_page(mfn, pg_owner)) return Errno::EBUSY;
+    if (!get_page(mfn, pg_owner)) return Errno::ebusy;
     if ((entry & pte::rw) != 0 && !get_page_type(mfn, FrameType::writable, pg_owner)) {
         put_page(mfn);
-        return Errno::EBUSY;
+        return Errno::ebusy;
     }
     return Status::ok();
 }
@@ -186,13 +186,13 @@ void PageTypes::put_l1e(uint64_t entry) {
 }
 
 Status PageTypes::get_table_entry(uint64_t entry, unsigned level, const Domain& owner, uint64_t table) {
-    if ((entry & pte::k_table_disallowed) != 0) return Errno::EINVAL; // PSE, PCD, PWT, G
+    if ((entry & pte::k_table_disallowed) != 0) return Errno::einval; // PSE, PCD, PWT, G
     const uint64_t target = pte::mfn_of(entry);
     if (target == table) {
-        if ((entry & pte::rw) != 0) return Errno::EINVAL; // a writable self-map would bypass validation
-        return get_page(target, owner) ? Status::ok() : Status(Errno::EINVAL);
+        if ((entry & pte::rw) != 0) return Errno::einval; // a writable self-map would bypass validation
+        return get_page(target, owner) ? Status::ok() : Status(Errno::einval);
     }
-    if (!get_page(target, owner)) return Errno::EINVAL;
+    if (!get_page(target, owner)) return Errno::einval;
     Status s = get_page_type(target, table_type(level - 1), owner);
     if (!s) put_page(target);
     return s;
@@ -262,7 +262,7 @@ Status PageTypes::validate_descriptors(uint64_t mfn) {
     for (unsigned i = 0; i < pte::k_entries; ++i) {
         const uint64_t desc = memory_.read(mfn, i);
         uint64_t fixed = desc;
-        if (!check_guest_descriptor(fixed)) return Errno::EINVAL;
+        if (!check_guest_descriptor(fixed)) return Errno::einval;
         if (fixed != desc) memory_.write(mfn, i, fixed);
     }
     return Status::ok();
@@ -301,13 +301,13 @@ Status PageTypes::mod_entry(uint64_t mfn, unsigned index, uint64_t value, const 
     const FrameInfo* info = table_.lookup(mfn);
     if (info == nullptr || index >= pte::k_entries || info->type_count == 0 ||
         !is_page_table_type(info->type) || (info->flags & k_frame_validated) == 0)
-        return Errno::EINVAL;
+        return Errno::einval;
     const unsigned level = level_of(info->type);
-    if (level == 4 && !is_guest_l4_slot(index)) return Errno::EINVAL; // hypervisor's slots
-    if (level > 1 && pg_owner.id() != pt_owner.id()) return Errno::EINVAL;
+    if (level == 4 && !is_guest_l4_slot(index)) return Errno::einval; // hypervisor's slots
+    if (level > 1 && pg_owner.id() != pt_owner.id()) return Errno::einval;
 
     const uint64_t old = memory_.read(mfn, index);
-    const Errno lost_race = level == 1 ? Errno::EBUSY : Errno::EFAULT; // Xen's choice per level
+    const Errno lost_race = level == 1 ? Errno::ebusy : Errno::efault; // Xen's choice per level
 
     if (!pte::is_present(value)) {
         if (!update_entry(mfn, index, old, value, preserve_ad)) return lost_race;
@@ -319,7 +319,7 @@ Status PageTypes::mod_entry(uint64_t mfn, unsigned index, uint64_t value, const 
     const uint64_t disallowed = level > 1                ? pte::k_table_disallowed
                                 : pt_owner.privileged() ? pte::k_l1_disallowed_io
                                                         : pte::k_l1_disallowed;
-    if ((value & disallowed) != 0) return Errno::EINVAL;
+    if ((value & disallowed) != 0) return Errno::einval;
 
     // Same frame, same rights: no reference changes (Xen's fast path).
     if (pte::is_present(old) && ((old ^ value) & ~pte::k_fastpath_ignored) == 0) {

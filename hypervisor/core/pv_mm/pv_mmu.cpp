@@ -128,10 +128,10 @@ void PvMmu::relinquish(Domain& domain) {
 
 Status PvMmu::copy_page(Domain& domain, uint64_t dst_mfn, uint64_t src_mfn) {
     LockGuard guard(lock_);
-    if (!types_.get_page(src_mfn, domain)) return Errno::EINVAL;
+    if (!types_.get_page(src_mfn, domain)) return Errno::einval;
     if (!types_.get_page_and_type(dst_mfn, FrameType::writable, domain)) {
         types_.put_page(src_mfn);
-        return Errno::EINVAL;
+        return Errno::einval;
     }
     memory_.copy_frame(dst_mfn, src_mfn);
     types_.put_page_and_type(dst_mfn);
@@ -141,7 +141,7 @@ Status PvMmu::copy_page(Domain& domain, uint64_t dst_mfn, uint64_t src_mfn) {
 
 Status PvMmu::clear_page(Domain& domain, uint64_t mfn) {
     LockGuard guard(lock_);
-    if (!types_.get_page_and_type(mfn, FrameType::writable, domain)) return Errno::EINVAL;
+    if (!types_.get_page_and_type(mfn, FrameType::writable, domain)) return Errno::einval;
     memory_.clear_frame(mfn);
     types_.put_page_and_type(mfn);
     return Status::ok();
@@ -154,9 +154,9 @@ Status PvMmu::normal_update(Domain& pt_owner, Domain& pg_owner, uint64_t entry_m
     LockGuard guard(lock_);
     const uint64_t mfn = entry_maddr >> k_page_shift;
     const auto index = static_cast<unsigned>((entry_maddr & (k_page_size - 1)) >> 3);
-    if (!types_.get_page(mfn, pt_owner)) return Errno::EINVAL;
+    if (!types_.get_page(mfn, pt_owner)) return Errno::einval;
 
-    Status s = Errno::EINVAL;
+    Status s = Errno::einval;
     const FrameInfo& info = *table_.lookup(mfn);
     if (info.type_count != 0) {
         if (is_page_table_type(info.type)) {
@@ -177,7 +177,7 @@ Status PvMmu::normal_update(Domain& pt_owner, Domain& pg_owner, uint64_t entry_m
 
 Status PvMmu::machphys_update(Domain& pg_owner, uint64_t mfn, uint64_t pfn) {
     LockGuard guard(lock_);
-    if (!types_.get_page(mfn, pg_owner)) return Errno::EINVAL;
+    if (!types_.get_page(mfn, pg_owner)) return Errno::einval;
     set_m2p(mfn, pfn);
     types_.put_page(mfn);
     return Status::ok();
@@ -187,23 +187,23 @@ Status PvMmu::machphys_update(Domain& pg_owner, uint64_t mfn, uint64_t pfn) {
 
 Status PvMmu::walk_to_l1(const Vcpu& vcpu, uint64_t va, uint64_t& l1_mfn) {
     const uint64_t base = vcpu.pv.kernel_mode ? vcpu.pv.kernel_cr3 : vcpu.pv.user_cr3;
-    if (base == 0) return Errno::EINVAL;
+    if (base == 0) return Errno::einval;
     uint64_t table = base >> k_page_shift;
     for (unsigned level = 4; level > 1; --level) {
-        if (types_.effective_type(table) != table_type(level)) return Errno::EINVAL;
+        if (types_.effective_type(table) != table_type(level)) return Errno::einval;
         const uint64_t entry = memory_.read(table, pte::index_of(va, level));
-        if (!pte::is_present(entry) || (entry & pte::pse) != 0) return Errno::EINVAL;
+        if (!pte::is_present(entry) || (entry & pte::pse) != 0) return Errno::einval;
         table = pte::mfn_of(entry);
     }
-    if (types_.effective_type(table) != FrameType::l1) return Errno::EINVAL;
+    if (types_.effective_type(table) != FrameType::l1) return Errno::einval;
     const FrameInfo* info = table_.lookup(table);
-    if (info == nullptr || info->owner != vcpu.domain().id()) return Errno::EINVAL;
+    if (info == nullptr || info->owner != vcpu.domain().id()) return Errno::einval;
     l1_mfn = table;
     return Status::ok();
 }
 
 Status PvMmu::update_va_mapping(Vcpu& vcpu, Domain& pg_owner, uint64_t va, uint64_t value) {
-    if (!guest_address(va)) return Errno::EINVAL;
+    if (!guest_address(va)) return Errno::einval;
     LockGuard guard(lock_);
     uint64_t l1 = 0;
     TRY(walk_to_l1(vcpu, va, l1));
@@ -264,19 +264,19 @@ PtWriteResult PvMmu::emulate_pt_write(Domain& domain, const PtWrite& w, uint64_t
 }
 
 Status PvMmu::emulate_pt_write(Domain& domain, uint64_t mfn, unsigned index, uint64_t new_value) {
-    if (index >= pte::k_entries) return Errno::EINVAL;
+    if (index >= pte::k_entries) return Errno::einval;
     PtWrite w;
     w.mfn = mfn;
     w.offset = index * 8;
     w.bytes = 8;
     w.value = new_value;
-    return emulate_pt_write(domain, w) == PtWriteResult::done ? Status::ok() : Status(Errno::EINVAL);
+    return emulate_pt_write(domain, w) == PtWriteResult::done ? Status::ok() : Status(Errno::einval);
 }
 
 // --- memory_op -------------------------------------------------------------------
 
 Result<uint64_t> PvMmu::allocate_frame(Domain& domain) {
-    if (frames_ == nullptr) return Errno::ENOSYS;
+    if (frames_ == nullptr) return Errno::enosys;
     LockGuard guard(lock_);
     const uint64_t mfn = TRY(frames_->alloc(domain));
     set_m2p(mfn, k_invalid_m2p_entry);
@@ -284,7 +284,7 @@ Result<uint64_t> PvMmu::allocate_frame(Domain& domain) {
 }
 
 Result<uint64_t> PvMmu::allocate_shared_frame(Domain& domain) {
-    if (frames_ == nullptr) return Errno::ENOSYS;
+    if (frames_ == nullptr) return Errno::enosys;
     LockGuard guard(lock_);
     const uint64_t mfn = TRY(frames_->alloc_shared(domain));
     set_m2p(mfn, k_invalid_m2p_entry);
@@ -292,7 +292,7 @@ Result<uint64_t> PvMmu::allocate_shared_frame(Domain& domain) {
 }
 
 Result<uint64_t> PvMmu::populate_frame(Domain& domain, uint64_t pfn) {
-    if (frames_ == nullptr) return Errno::ENOSYS;
+    if (frames_ == nullptr) return Errno::enosys;
     LockGuard guard(lock_);
     const uint64_t mfn = TRY(frames_->alloc(domain));
     set_m2p(mfn, pfn);
@@ -300,14 +300,14 @@ Result<uint64_t> PvMmu::populate_frame(Domain& domain, uint64_t pfn) {
 }
 
 Status PvMmu::release_frame(Domain& domain, uint64_t mfn) {
-    if (frames_ == nullptr) return Errno::ENOSYS;
+    if (frames_ == nullptr) return Errno::enosys;
     LockGuard guard(lock_);
     return release_frame_locked(domain, mfn);
 }
 
 Status PvMmu::release_frame_locked(Domain& domain, uint64_t mfn) {
-    if (!table_.contains(mfn)) return Errno::EINVAL;
-    if (!types_.get_page(mfn, domain)) return Errno::ENXIO;
+    if (!table_.contains(mfn)) return Errno::einval;
+    if (!types_.get_page(mfn, domain)) return Errno::enxio;
     FrameInfo* info = table_.lookup(mfn);
     if ((info->flags & k_frame_pinned) != 0) {
         info->flags &= static_cast<uint8_t>(~k_frame_pinned);

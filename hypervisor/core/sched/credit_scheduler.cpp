@@ -48,22 +48,22 @@ static bool valid_params(const Domain& domain, uint32_t weight, uint32_t cap) {
 
 Status CreditScheduler::add_vcpu(Vcpu& vcpu, const SchedParams& params) {
     LockGuard guard(lock_);
-    if (find(vcpu)) return Errno::EEXIST;
-    if (!valid_params(vcpu.domain(), params.weight, params.cap)) return Errno::EINVAL;
+    if (find(vcpu)) return Errno::eexist;
+    if (!valid_params(vcpu.domain(), params.weight, params.cap)) return Errno::einval;
     const CpuMask allowed_cpus = params.affinity & online_cpus();
-    if (allowed_cpus == 0) return Errno::EINVAL;
+    if (allowed_cpus == 0) return Errno::einval;
 
     SchedDomain* dom = find(vcpu.domain());
     SchedDomain* fresh = nullptr;
     if (!dom) {
         for (size_t i = 0; i < domain_slots_ && !fresh; ++i)
             if (!domains_[i].domain) fresh = &domains_[i];
-        if (!fresh) return Errno::ENOSPC;
+        if (!fresh) return Errno::enospc;
     }
     SchedVcpu* e = nullptr;
     for (size_t i = 0; i < vcpu_slots_ && !e; ++i)
         if (!vcpus_[i].vcpu) e = &vcpus_[i];
-    if (!e) return Errno::ENOSPC;
+    if (!e) return Errno::enospc;
 
     if (!dom) {
         dom = fresh;
@@ -84,8 +84,8 @@ Status CreditScheduler::add_vcpu(Vcpu& vcpu, const SchedParams& params) {
 Status CreditScheduler::remove_vcpu(Vcpu& vcpu) {
     LockGuard guard(lock_);
     SchedVcpu* e = find(vcpu);
-    if (!e) return Errno::ESRCH;
-    if (e->running) return Errno::EBUSY;
+    if (!e) return Errno::esrch;
+    if (e->running) return Errno::ebusy;
     if (e->queued) dequeue(*e);
     if (e->active) deactivate(*e);
     if (e->parked) --parked_count_;
@@ -100,8 +100,8 @@ Status CreditScheduler::remove_vcpu(Vcpu& vcpu) {
 Status CreditScheduler::set_params(Domain& domain, uint32_t weight, uint32_t cap) {
     LockGuard guard(lock_);
     SchedDomain* dom = find(domain);
-    if (!dom) return Errno::ESRCH;
-    if (!valid_params(domain, weight, cap)) return Errno::EINVAL;
+    if (!dom) return Errno::esrch;
+    if (!valid_params(domain, weight, cap)) return Errno::einval;
     dom->weight = weight;
     dom->cap = cap;
     return Status::ok();
@@ -110,7 +110,7 @@ Status CreditScheduler::set_params(Domain& domain, uint32_t weight, uint32_t cap
 Result<SchedParams> CreditScheduler::params(const Domain& domain) const {
     LockGuard guard(lock_);
     const SchedDomain* dom = find(domain);
-    if (!dom) return Errno::ESRCH;
+    if (!dom) return Errno::esrch;
     SchedParams p;
     p.weight = dom->weight;
     p.cap = dom->cap;
@@ -120,8 +120,8 @@ Result<SchedParams> CreditScheduler::params(const Domain& domain) const {
 Result<CpuMask> CreditScheduler::set_affinity(Vcpu& vcpu, CpuMask mask) {
     LockGuard guard(lock_);
     SchedVcpu* e = find(vcpu);
-    if (!e) return Errno::ESRCH;
-    if ((mask & online_cpus()) == 0) return Errno::EINVAL;
+    if (!e) return Errno::esrch;
+    if ((mask & online_cpus()) == 0) return Errno::einval;
     e->affinity = mask;
     const bool here_ok = has_cpu(allowed(*e), e->cpu);
     if (e->queued && !here_ok) {

@@ -34,10 +34,10 @@ bool page_is_free(const MemoryRange* map, size_t count, uint64_t page, PhysRange
 } // namespace
 
 Result<uint64_t> find_trampoline_page(const MemoryRange* map, size_t count, PhysRange avoid) {
-    if (map == nullptr && count != 0) return Errno::EINVAL;
+    if (map == nullptr && count != 0) return Errno::einval;
     for (uint64_t page = k_trampoline_limit - k_page; page >= k_trampoline_lowest; page -= k_page)
         if (page_is_free(map, count, page, avoid)) return page;
-    return Errno::ENOMEM;
+    return Errno::enomem;
 }
 
 } // namespace pv

@@ -31,14 +31,14 @@ u128 fixed_rate(const CalibrationSample& s) {
 Result<uint64_t> rate_from_count(uint64_t counted, uint64_t reference_ticks, Rate reference) {
     if (counted == 0 || reference_ticks == 0 || reference.numerator == 0 ||
         reference.denominator == 0)
-        return Errno::EINVAL;
+        return Errno::einval;
     // rate = counted * numerator / (reference_ticks * denominator); each
     // product of two 64-bit values fits in 128 bits.
     const u128 dividend = u128(counted) * reference.numerator;
     const u128 divisor = u128(reference_ticks) * reference.denominator;
-    if (dividend > k_u128_max - (divisor >> 1)) return Errno::EINVAL;
+    if (dividend > k_u128_max - (divisor >> 1)) return Errno::einval;
     const u128 rate = divide128(dividend + (divisor >> 1), divisor);
-    if (rate > k_u64_max || rate == 0) return Errno::EINVAL;
+    if (rate > k_u64_max || rate == 0) return Errno::einval;
     return static_cast<uint64_t>(rate);
 }
 
@@ -64,7 +64,7 @@ Result<size_t> agreeing_sample(const CalibrationSample* samples, size_t count,
         if (agrees && (best == count || samples[i].uncertainty < samples[best].uncertainty))
             best = i;
     }
-    if (best == count) return Errno::EAGAIN;
+    if (best == count) return Errno::eagain;
     return best;
 }
 
@@ -75,7 +75,7 @@ Result<size_t> best_sample(const CalibrationSample* samples, size_t count,
         if (!plausible(samples[i], max_uncertainty_ppm)) continue;
         if (best == count || samples[i].uncertainty < samples[best].uncertainty) best = i;
     }
-    if (best == count) return Errno::EIO;
+    if (best == count) return Errno::eio;
     return best;
 }
 

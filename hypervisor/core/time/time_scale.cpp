@@ -13,7 +13,7 @@ constexpr int k_min_shift = -32, k_max_shift = 32;
 } // namespace
 
 Result<TimeScale> TimeScale::from_rates(uint64_t from_rate, uint64_t to_rate) {
-    if (from_rate == 0 || to_rate == 0) return Errno::EINVAL;
+    if (from_rate == 0 || to_rate == 0) return Errno::einval;
     // Normalise to b/2 <= a < b, so that to/from = (a/b) * 2^shift with a/b
     // in [1/2, 1). Each loop runs at most 64 times; a stays below 2^65.
     u128 a = to_rate, b = from_rate;
@@ -32,7 +32,7 @@ Result<TimeScale> TimeScale::from_rates(uint64_t from_rate, uint64_t to_rate) {
         mul >>= 1;
         ++shift;
     }
-    if (shift < k_min_shift || shift > k_max_shift) return Errno::EINVAL;
+    if (shift < k_min_shift || shift > k_max_shift) return Errno::einval;
     return TimeScale(static_cast<uint32_t>(mul), static_cast<int8_t>(shift));
 }
 

@@ -27,10 +27,10 @@
 // Read before any standard header is included: on the host, <cerrno> defines
 // EPERM, EINVAL, ... as macros, which would replace the enumerator names.
 namespace errno_values {
-constexpr int eperm = static_cast<int>(pv::abi::Errno::EPERM);
-constexpr int efault = static_cast<int>(pv::abi::Errno::EFAULT);
-constexpr int einval = static_cast<int>(pv::abi::Errno::EINVAL);
-constexpr int enosys = static_cast<int>(pv::abi::Errno::ENOSYS);
+constexpr int eperm = static_cast<int>(pv::abi::Errno::eperm);
+constexpr int efault = static_cast<int>(pv::abi::Errno::efault);
+constexpr int einval = static_cast<int>(pv::abi::Errno::einval);
+constexpr int enosys = static_cast<int>(pv::abi::Errno::enosys);
 } // namespace errno_values
 
 #include <catch2/catch.hpp>

@@ -2,8 +2,8 @@
 #include "core/acpi/madt.hpp"
 
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_ebadmsg = pv::Errno::EBADMSG;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_ebadmsg = pv::Errno::ebadmsg;
 } // namespace
 
 #include "acpi_builders.hpp"

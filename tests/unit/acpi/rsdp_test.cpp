@@ -4,9 +4,9 @@
 // <cerrno> (pulled in by the standard headers and Catch2) defines EINVAL &
 // co. as macros: name the values before including them.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_ebadmsg = pv::Errno::EBADMSG;
-constexpr pv::Errno k_enoent = pv::Errno::ENOENT;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_ebadmsg = pv::Errno::ebadmsg;
+constexpr pv::Errno k_enoent = pv::Errno::enoent;
 } // namespace
 
 #include "../boot/fake_phys_memory.hpp"

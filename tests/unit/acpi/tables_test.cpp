@@ -2,11 +2,11 @@
 #include "core/acpi/tables.hpp"
 
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_ebadmsg = pv::Errno::EBADMSG;
-constexpr pv::Errno k_enoent = pv::Errno::ENOENT;
-constexpr pv::Errno k_enospc = pv::Errno::ENOSPC;
-constexpr pv::Errno k_efault = pv::Errno::EFAULT;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_ebadmsg = pv::Errno::ebadmsg;
+constexpr pv::Errno k_enoent = pv::Errno::enoent;
+constexpr pv::Errno k_enospc = pv::Errno::enospc;
+constexpr pv::Errno k_efault = pv::Errno::efault;
 } // namespace
 
 #include "../boot/fake_phys_memory.hpp"

@@ -2,10 +2,10 @@
 #include "boot/multiboot/multiboot.hpp"
 
 // The standard headers and Catch2 pull in <cerrno>, whose EINVAL/EFAULT
-// macros would rewrite Errno::EINVAL: name the values before including them.
+// macros would rewrite Errno::einval: name the values before including them.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_efault = pv::Errno::EFAULT;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_efault = pv::Errno::efault;
 } // namespace
 
 #include "fake_phys_memory.hpp"

@@ -1,11 +1,11 @@
 // ElfImage: validation of synthetic ELF64 files, one broken field at a time.
 #include "core/builder/elf_image.hpp"
 
-// Catch2 pulls in <cerrno>, whose EINVAL macro would rewrite Errno::EINVAL:
+// Catch2 pulls in <cerrno>, whose EINVAL macro would rewrite Errno::einval:
 // name the value first.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_eio = pv::Errno::EIO;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_eio = pv::Errno::eio;
 } // namespace
 
 #include "test_elf.hpp"

@@ -13,8 +13,8 @@
 // Catch2 pulls in <cerrno>, whose EINVAL/ENOMEM macros would rewrite the
 // Errno names: name the values first.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_enomem = pv::Errno::ENOMEM;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_enomem = pv::Errno::enomem;
 } // namespace
 
 #include "test_elf.hpp"

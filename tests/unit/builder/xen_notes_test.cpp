@@ -2,10 +2,10 @@
 // live) and the acceptance rules Xen's libelf applies.
 #include "core/builder/xen_notes.hpp"
 
-// Catch2 pulls in <cerrno>, whose EINVAL macro would rewrite Errno::EINVAL:
+// Catch2 pulls in <cerrno>, whose EINVAL macro would rewrite Errno::einval:
 // name the value first.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
+constexpr pv::Errno k_einval = pv::Errno::einval;
 } // namespace
 
 #include "test_elf.hpp"

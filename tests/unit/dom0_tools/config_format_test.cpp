@@ -4,8 +4,8 @@
 
 // Named before <catch2/catch.hpp>, whose <cerrno> defines EINVAL as a macro.
 namespace {
-constexpr auto k_einval = pv::Errno::EINVAL;
-constexpr auto k_enospc = pv::Errno::ENOSPC;
+constexpr auto k_einval = pv::Errno::einval;
+constexpr auto k_enospc = pv::Errno::enospc;
 } // namespace
 
 // Uses <string>, which brings <cerrno>: after the names above.

@@ -3,7 +3,7 @@
 
 // Named before <catch2/catch.hpp>, whose <cerrno> defines EINVAL as a macro.
 namespace {
-constexpr auto k_einval = pv::Errno::EINVAL;
+constexpr auto k_einval = pv::Errno::einval;
 }
 
 // Uses <string>, which brings <cerrno>: after the names above.

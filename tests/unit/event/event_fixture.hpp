@@ -25,16 +25,16 @@ namespace pv::test {
 constexpr long errno_of(abi::Errno e) {
     return -static_cast<long>(e);
 }
-inline constexpr long k_ev_eperm = errno_of(abi::Errno::EPERM);
-inline constexpr long k_ev_enoent = errno_of(abi::Errno::ENOENT);
-inline constexpr long k_ev_esrch = errno_of(abi::Errno::ESRCH);
-inline constexpr long k_ev_efault = errno_of(abi::Errno::EFAULT);
-inline constexpr long k_ev_ebusy = errno_of(abi::Errno::EBUSY);
-inline constexpr long k_ev_eexist = errno_of(abi::Errno::EEXIST);
-inline constexpr long k_ev_einval = errno_of(abi::Errno::EINVAL);
-inline constexpr long k_ev_enospc = errno_of(abi::Errno::ENOSPC);
-inline constexpr long k_ev_enosys = errno_of(abi::Errno::ENOSYS);
-inline constexpr long k_ev_etime = errno_of(abi::Errno::ETIME);
+inline constexpr long k_ev_eperm = errno_of(abi::Errno::eperm);
+inline constexpr long k_ev_enoent = errno_of(abi::Errno::enoent);
+inline constexpr long k_ev_esrch = errno_of(abi::Errno::esrch);
+inline constexpr long k_ev_efault = errno_of(abi::Errno::efault);
+inline constexpr long k_ev_ebusy = errno_of(abi::Errno::ebusy);
+inline constexpr long k_ev_eexist = errno_of(abi::Errno::eexist);
+inline constexpr long k_ev_einval = errno_of(abi::Errno::einval);
+inline constexpr long k_ev_enospc = errno_of(abi::Errno::enospc);
+inline constexpr long k_ev_enosys = errno_of(abi::Errno::enosys);
+inline constexpr long k_ev_etime = errno_of(abi::Errno::etime);
 
 } // namespace pv::test
 

@@ -3,16 +3,16 @@
 #include "core/grant/grant_table_op.hpp"
 #include "include/public/errno.hpp"
 
-constexpr auto k_einval = pv::Errno::EINVAL;
+constexpr auto k_einval = pv::Errno::einval;
 namespace {
 constexpr long err(pv::Errno e) {
     return -static_cast<long>(e);
 }
-constexpr long k_rc_einval = err(pv::Errno::EINVAL);
-constexpr long k_rc_enosys = err(pv::Errno::ENOSYS);
-constexpr long k_rc_esrch = err(pv::Errno::ESRCH);
-constexpr long k_rc_eperm = err(pv::Errno::EPERM);
-constexpr long k_rc_efault = err(pv::Errno::EFAULT);
+constexpr long k_rc_einval = err(pv::Errno::einval);
+constexpr long k_rc_enosys = err(pv::Errno::enosys);
+constexpr long k_rc_esrch = err(pv::Errno::esrch);
+constexpr long k_rc_eperm = err(pv::Errno::eperm);
+constexpr long k_rc_efault = err(pv::Errno::efault);
 } // namespace
 
 #include "tests/unit/grant/grant_fixture.hpp"

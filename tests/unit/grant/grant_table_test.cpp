@@ -5,7 +5,7 @@
 #include "core/pv_mm/pv_mmu.hpp"
 #include "include/public/errno.hpp"
 
-constexpr auto k_einval = pv::Errno::EINVAL;
+constexpr auto k_einval = pv::Errno::einval;
 
 #include "tests/unit/grant/grant_fixture.hpp"
 

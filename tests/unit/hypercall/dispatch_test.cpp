@@ -6,10 +6,10 @@
 #include "include/public/hypercall.hpp"
 
 namespace {
-constexpr long k_enosys = -static_cast<long>(pv::Errno::ENOSYS);
-constexpr long k_eperm = -static_cast<long>(pv::Errno::EPERM);
-constexpr long k_efault = -static_cast<long>(pv::Errno::EFAULT);
-constexpr long k_erestart = -static_cast<long>(pv::Errno::ERESTART);
+constexpr long k_enosys = -static_cast<long>(pv::Errno::enosys);
+constexpr long k_eperm = -static_cast<long>(pv::Errno::eperm);
+constexpr long k_efault = -static_cast<long>(pv::Errno::efault);
+constexpr long k_erestart = -static_cast<long>(pv::Errno::erestart);
 } // namespace
 
 // The fake pulls in standard headers that define errno macros: after the constants.

@@ -8,7 +8,7 @@
 #include "lib/status.hpp"
 
 // Spelled before any standard header that may define EFAULT as a macro.
-inline constexpr pv::Errno k_fake_efault = pv::Errno::EFAULT;
+inline constexpr pv::Errno k_fake_efault = pv::Errno::efault;
 
 #include <cstdint>
 #include <cstring>

@@ -4,7 +4,7 @@
 #include "include/public/hypercall.hpp"
 
 namespace {
-constexpr pv::Errno k_efault = pv::Errno::EFAULT;
+constexpr pv::Errno k_efault = pv::Errno::efault;
 }
 
 // The fake pulls in standard headers that define errno macros: after the constants.

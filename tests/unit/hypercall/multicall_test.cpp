@@ -7,10 +7,10 @@
 #include "include/public/multicall.hpp"
 
 namespace {
-constexpr long k_enosys = -static_cast<long>(pv::Errno::ENOSYS);
-constexpr long k_eperm = -static_cast<long>(pv::Errno::EPERM);
-constexpr long k_efault = -static_cast<long>(pv::Errno::EFAULT);
-constexpr long k_einval = -static_cast<long>(pv::Errno::EINVAL);
+constexpr long k_enosys = -static_cast<long>(pv::Errno::enosys);
+constexpr long k_eperm = -static_cast<long>(pv::Errno::eperm);
+constexpr long k_efault = -static_cast<long>(pv::Errno::efault);
+constexpr long k_einval = -static_cast<long>(pv::Errno::einval);
 } // namespace
 
 // The fake pulls in standard headers that define errno macros: after the constants.

@@ -2,9 +2,9 @@
 
 // Named before <catch2/catch.hpp>, whose <cerrno> defines these as macros.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_enomem = pv::Errno::ENOMEM;
-constexpr pv::Errno k_ebusy = pv::Errno::EBUSY;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_enomem = pv::Errno::enomem;
+constexpr pv::Errno k_ebusy = pv::Errno::ebusy;
 } // namespace
 
 #include <catch2/catch.hpp>

@@ -11,16 +11,16 @@ constexpr long err(abi::Errno e) {
     return -static_cast<long>(e);
 }
 
-inline constexpr long k_eperm = err(abi::Errno::EPERM);
-inline constexpr long k_eacces = err(abi::Errno::EACCES);
-inline constexpr long k_esrch = err(abi::Errno::ESRCH);
-inline constexpr long k_e2big = err(abi::Errno::E2BIG);
-inline constexpr long k_efault = err(abi::Errno::EFAULT);
-inline constexpr long k_enodev = err(abi::Errno::ENODEV);
-inline constexpr long k_einval = err(abi::Errno::EINVAL);
-inline constexpr long k_enosys = err(abi::Errno::ENOSYS);
-inline constexpr long k_enodata = err(abi::Errno::ENODATA);
-inline constexpr long k_enobufs = err(abi::Errno::ENOBUFS);
-inline constexpr long k_erestart = err(abi::Errno::ERESTART);
+inline constexpr long k_eperm = err(abi::Errno::eperm);
+inline constexpr long k_eacces = err(abi::Errno::eacces);
+inline constexpr long k_esrch = err(abi::Errno::esrch);
+inline constexpr long k_e2big = err(abi::Errno::e2big);
+inline constexpr long k_efault = err(abi::Errno::efault);
+inline constexpr long k_enodev = err(abi::Errno::enodev);
+inline constexpr long k_einval = err(abi::Errno::einval);
+inline constexpr long k_enosys = err(abi::Errno::enosys);
+inline constexpr long k_enodata = err(abi::Errno::enodata);
+inline constexpr long k_enobufs = err(abi::Errno::enobufs);
+inline constexpr long k_erestart = err(abi::Errno::erestart);
 
 } // namespace pv::test

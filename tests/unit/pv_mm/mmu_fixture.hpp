@@ -16,7 +16,7 @@
 #include "include/public/mmu.hpp"
 
 // Spelled before any standard header can define ENOMEM as a macro.
-inline constexpr pv::Errno k_mm_enomem = pv::Errno::ENOMEM;
+inline constexpr pv::Errno k_mm_enomem = pv::Errno::enomem;
 
 #include "tests/unit/hypercall/fake_guest_memory.hpp"
 

@@ -8,15 +8,15 @@ namespace {
 constexpr long err(pv::Errno e) {
     return -static_cast<long>(e);
 }
-constexpr long k_einval = err(pv::Errno::EINVAL);
-constexpr long k_ebusy = err(pv::Errno::EBUSY);
-constexpr long k_eperm = err(pv::Errno::EPERM);
-constexpr long k_esrch = err(pv::Errno::ESRCH);
-constexpr long k_enosys = err(pv::Errno::ENOSYS);
-constexpr long k_efault = err(pv::Errno::EFAULT);
-constexpr long k_eacces = err(pv::Errno::EACCES);
-constexpr long k_eopnotsupp = err(pv::Errno::EOPNOTSUPP);
-constexpr pv::Errno k_einval_status = pv::Errno::EINVAL;
+constexpr long k_einval = err(pv::Errno::einval);
+constexpr long k_ebusy = err(pv::Errno::ebusy);
+constexpr long k_eperm = err(pv::Errno::eperm);
+constexpr long k_esrch = err(pv::Errno::esrch);
+constexpr long k_enosys = err(pv::Errno::enosys);
+constexpr long k_efault = err(pv::Errno::efault);
+constexpr long k_eacces = err(pv::Errno::eacces);
+constexpr long k_eopnotsupp = err(pv::Errno::eopnotsupp);
+constexpr pv::Errno k_einval_status = pv::Errno::einval;
 } // namespace
 
 #include "tests/unit/pv_mm/mmu_fixture.hpp"

@@ -4,9 +4,9 @@
 #include "core/pv_mm/pv_mmu.hpp"
 #include "include/public/errno.hpp"
 
-constexpr auto k_einval = pv::Errno::EINVAL;
-constexpr auto k_ebusy = pv::Errno::EBUSY;
-constexpr auto k_eperm = pv::Errno::EPERM;
+constexpr auto k_einval = pv::Errno::einval;
+constexpr auto k_ebusy = pv::Errno::ebusy;
+constexpr auto k_eperm = pv::Errno::eperm;
 
 #include "tests/unit/pv_mm/mmu_fixture.hpp"
 

@@ -4,11 +4,11 @@
 #include "core/sched/credit_scheduler.hpp"
 #include "tests/unit/sched/sched_sim.hpp"
 
-constexpr auto k_einval = pv::Errno::EINVAL;
-constexpr auto k_esrch = pv::Errno::ESRCH;
-constexpr auto k_eexist = pv::Errno::EEXIST;
-constexpr auto k_enospc = pv::Errno::ENOSPC;
-constexpr auto k_ebusy = pv::Errno::EBUSY;
+constexpr auto k_einval = pv::Errno::einval;
+constexpr auto k_esrch = pv::Errno::esrch;
+constexpr auto k_eexist = pv::Errno::eexist;
+constexpr auto k_enospc = pv::Errno::enospc;
+constexpr auto k_ebusy = pv::Errno::ebusy;
 
 #include <catch2/catch.hpp>
 

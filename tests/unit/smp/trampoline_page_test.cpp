@@ -2,7 +2,7 @@
 #include "core/smp/trampoline_page.hpp"
 
 namespace {
-constexpr pv::Errno k_enomem = pv::Errno::ENOMEM;
+constexpr pv::Errno k_enomem = pv::Errno::enomem;
 } // namespace
 
 #include <catch2/catch.hpp>

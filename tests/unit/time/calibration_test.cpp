@@ -2,9 +2,9 @@
 
 // Named before <catch2/catch.hpp>, whose <cerrno> defines EINVAL as a macro.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
-constexpr pv::Errno k_eio = pv::Errno::EIO;
-constexpr pv::Errno k_eagain = pv::Errno::EAGAIN;
+constexpr pv::Errno k_einval = pv::Errno::einval;
+constexpr pv::Errno k_eio = pv::Errno::eio;
+constexpr pv::Errno k_eagain = pv::Errno::eagain;
 } // namespace
 
 #include <catch2/catch.hpp>

@@ -2,7 +2,7 @@
 
 // Named before <catch2/catch.hpp>, whose <cerrno> defines EINVAL as a macro.
 namespace {
-constexpr pv::Errno k_einval = pv::Errno::EINVAL;
+constexpr pv::Errno k_einval = pv::Errno::einval;
 }
 
 #include <catch2/catch.hpp>

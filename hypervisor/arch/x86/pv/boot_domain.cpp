@@ -71,7 +71,7 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
     const BootInfo& boot = *req.boot;
     if (boot.module_count == 0) {
         log_error("dom0: no boot module: nothing to run as the boot domain");
-        return Errno::ENOENT;
+        return Errno::enoent;
     }
     const BootModule& kernel = boot.modules[0];
     const BootModule* initrd = boot.module_count > 1 ? &boot.modules[1] : nullptr;
@@ -88,13 +88,13 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
     if (!memory.allocate(pages)) {
         memory.release();
         log_error("dom0: not enough memory for {} MiB", bytes >> 20);
-        return Errno::ENOMEM;
+        return Errno::enomem;
     }
     auto shared = req.frames->alloc(domain.id());
     if (!shared) {
         memory.release();
         log_error("dom0: no frame for shared_info");
-        return Errno::ENOMEM;
+        return Errno::enomem;
     }
     auto* info = static_cast<abi::SharedInfo*>(phys_to_virt(*shared * k_page));
     auto* raw_info = reinterpret_cast<uint64_t*>(info);

@@ -21,31 +21,31 @@ bool PvGuestSpace::owned(uint64_t maddr) const {
 // SDM Vol. 3 §5.5: a user-mode access needs P and U at every level, and R/W
 // at every level for a write; a PS entry at L3 or L2 ends the walk.
 Result<uint64_t> PvGuestSpace::translate(uint64_t va, bool write) const {
-    if (!guest_range_plausible(va, 1)) return Errno::EFAULT;
+    if (!guest_range_plausible(va, 1)) return Errno::efault;
     uint64_t table = cr3_ & pte::address_mask;
     for (int level = 4; level >= 1; --level) {
-        if (!owned(table)) return Errno::EFAULT;
+        if (!owned(table)) return Errno::efault;
         uint64_t e = entry_at(table, va, level);
-        if (!(e & pte::present) || !(e & pte::user)) return Errno::EFAULT;
-        if (write && !(e & pte::writable)) return Errno::EFAULT;
+        if (!(e & pte::present) || !(e & pte::user)) return Errno::efault;
+        if (write && !(e & pte::writable)) return Errno::efault;
         uint64_t frame = e & pte::address_mask;
         if (level == 1) {
-            if (!owned(frame)) return Errno::EFAULT;
+            if (!owned(frame)) return Errno::efault;
             return frame | (va & (k_page - 1));
         }
         if ((level == 3 || level == 2) && (e & pte::large)) {
             uint64_t span = 1ull << (12 + 9 * (level - 1));
             uint64_t maddr = (frame & ~(span - 1)) | (va & (span - 1));
-            if (!owned(maddr)) return Errno::EFAULT;
+            if (!owned(maddr)) return Errno::efault;
             return maddr;
         }
         table = frame;
     }
-    return Errno::EFAULT;
+    return Errno::efault;
 }
 
 Status PvGuestSpace::copy_from(uint64_t va, void* dst, size_t len) {
-    if (!guest_range_plausible(va, len)) return Errno::EFAULT;
+    if (!guest_range_plausible(va, len)) return Errno::efault;
     auto* out = static_cast<char*>(dst);
     while (len > 0) {
         uint64_t maddr = TRY(translate(va, false));
@@ -61,7 +61,7 @@ Status PvGuestSpace::copy_from(uint64_t va, void* dst, size_t len) {
 }
 
 Status PvGuestSpace::copy_to(uint64_t va, const void* src, size_t len) {
-    if (!guest_range_plausible(va, len)) return Errno::EFAULT;
+    if (!guest_range_plausible(va, len)) return Errno::efault;
     // Check the whole range first so a failed copy writes nothing.
     for (uint64_t page = va & ~(k_page - 1); page < va + len; page += k_page)
         TRY(translate(page < va ? va : page, true));

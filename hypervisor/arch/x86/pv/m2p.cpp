@@ -14,7 +14,7 @@ uint64_t MachineToPhys::guest_virt_end() const {
 }
 
 Status MachineToPhys::init(HypervisorPageTables& page_tables, FrameAllocator& frames, uint64_t frame_count) {
-    if (frame_count > abi::k_mach2phys_nr_entries) return Errno::E2BIG;
+    if (frame_count > abi::k_mach2phys_nr_entries) return Errno::e2big;
     uint64_t pages = (frame_count * 8 + k_page - 1) / k_page;
     uint64_t first = TRY(frames.alloc_contiguous(pages, 1, k_owner_hypervisor));
     table_ = static_cast<uint64_t*>(phys_to_virt(first * k_page));

@@ -81,7 +81,7 @@ void PvMmuHooks::set_ldt(Vcpu& vcpu, uint64_t base, uint32_t entries) {
 void PvMmuHooks::flush_cache(bool) { asm volatile("wbinvd" ::: "memory"); }
 
 Result<uint64_t> AllocatorDomainFrames::alloc(Domain& domain) {
-    if (domain.tot_pages >= domain.max_pages) return Errno::ENOMEM;
+    if (domain.tot_pages >= domain.max_pages) return Errno::enomem;
     uint64_t mfn = TRY(frames_.alloc(domain.id()));
     volatile uint64_t* page = entries_of(mfn);
     for (unsigned i = 0; i < 512; ++i) page[i] = 0;

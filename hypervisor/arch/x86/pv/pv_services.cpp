@@ -153,18 +153,18 @@ uint64_t PvServices::load_user_gs_selector(Vcpu& vcpu, uint16_t selector) {
 // pv_set_gdt).
 long PvServices::set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned) {
     PvMmu* mmu = hooks_.mmu;
-    if (!mmu) return nr_frames == 0 ? 0 : -static_cast<long>(Errno::ENOSYS);
+    if (!mmu) return nr_frames == 0 ? 0 : -static_cast<long>(Errno::enosys);
     Domain& d = vcpu.domain();
     for (unsigned i = 0; i < nr_frames; ++i) {
         if (!mmu->types().get_page_and_type(frames[i], FrameType::segdesc, d)) {
             while (i-- > 0) mmu->types().put_page_and_type(frames[i]);
-            return -static_cast<long>(Errno::EINVAL);
+            return -static_cast<long>(Errno::einval);
         }
     }
     for (uint32_t i = 0; i < vcpu.pv.gdt_frame_count; ++i) mmu->types().put_page_and_type(vcpu.pv.gdt_frames[i]);
     for (unsigned i = 0; i < nr_frames; ++i) vcpu.pv.gdt_frames[i] = frames[i];
     vcpu.pv.gdt_frame_count = nr_frames;
-    if (hooks_.load_guest_gdt && !hooks_.load_guest_gdt(vcpu)) return -static_cast<long>(Errno::ENOMEM);
+    if (hooks_.load_guest_gdt && !hooks_.load_guest_gdt(vcpu)) return -static_cast<long>(Errno::enomem);
     return 0;
 }
 
@@ -172,14 +172,14 @@ long PvServices::set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames,
 // caller) or into an ordinary page of the domain's.
 long PvServices::update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc) {
     PvMmu* mmu = hooks_.mmu;
-    if (!mmu) return -static_cast<long>(Errno::ENOSYS);
+    if (!mmu) return -static_cast<long>(Errno::enosys);
     uint64_t mfn = maddr >> 12;
     PageTypes& types = mmu->types();
-    if (!types.get_page(mfn, domain)) return -static_cast<long>(Errno::EINVAL);
+    if (!types.get_page(mfn, domain)) return -static_cast<long>(Errno::einval);
     bool live = types.effective_type(mfn) == FrameType::segdesc;
     if (!live && !types.get_page_type(mfn, FrameType::writable, domain)) {
         types.put_page(mfn);
-        return -static_cast<long>(Errno::EINVAL);
+        return -static_cast<long>(Errno::einval);
     }
     static_cast<volatile uint64_t*>(phys_to_virt(mfn * 4096))[(maddr & 0xfff) / 8] = desc;
     if (!live) types.put_page_type(mfn);

@@ -87,10 +87,10 @@ public:
             vcpu.state = VcpuState::runnable;
     }
     long initialise_vcpu(Vcpu& vcpu, const abi::VcpuGuestContext& context) override {
-        return hooks_.initialise_vcpu ? hooks_.initialise_vcpu(vcpu, context) : -static_cast<long>(Errno::ENOSYS);
+        return hooks_.initialise_vcpu ? hooks_.initialise_vcpu(vcpu, context) : -static_cast<long>(Errno::enosys);
     }
     long vcpu_up(Vcpu& vcpu) override {
-        return hooks_.vcpu_up ? hooks_.vcpu_up(vcpu) : -static_cast<long>(Errno::ENOSYS);
+        return hooks_.vcpu_up ? hooks_.vcpu_up(vcpu) : -static_cast<long>(Errno::enosys);
     }
     uint64_t system_time_ns() override { return hooks_.now_ns ? hooks_.now_ns() : 0; }
     void set_vcpu_timer(Vcpu& vcpu, uint64_t deadline_ns) override {

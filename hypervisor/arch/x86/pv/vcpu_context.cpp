@@ -9,7 +9,7 @@ namespace pv::x86 {
 
 namespace {
 
-constexpr long k_einval = -static_cast<long>(Errno::EINVAL);
+constexpr long k_einval = -static_cast<long>(Errno::einval);
 constexpr uint32_t k_max_ldt_entries = 8192;
 
 // A guest address the guest may name: canonical and outside the hypervisor.
