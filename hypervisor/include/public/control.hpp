@@ -16,7 +16,7 @@
 
 namespace pv::abi {
 
-inline constexpr uint32_t k_control_interface_version = 0x50560001; // "PV" 0001
+inline constexpr uint32_t k_control_interface_version = 0x50560002; // "PV" 0002
 
 // ---- sysctl ----------------------------------------------------------------
 
@@ -65,10 +65,18 @@ static_assert(offsetof(Sysctl, u) == 8);
 // ---- domctl ----------------------------------------------------------------
 
 enum class DomctlCmd : uint32_t {
-    getdomaininfo = 1, // IN: domain (first id to look at); OUT: the first existing domain >= it
-    pause = 2,
-    unpause = 3,
-    max_mem = 4,       // IN: max_memkb
+    getdomaininfo = 1,   // IN: domain (first id to look at); OUT: the first existing domain >= it
+    pause = 2,           // the domain's vCPUs stop at their next scheduling point
+    unpause = 3,         // also starts a freshly built domain
+    max_mem = 4,         // IN: u.max_mem
+    createdomain = 5,    // IN: u.create (domain ignored); OUT: domain = the new id, u.create.shared_info_mfn
+    destroydomain = 6,   // every frame goes back, also while a vCPU runs elsewhere
+    setvcpucontext = 7,  // IN: u.vcpu_context: vCPU `vcpu` gets the context at `context`
+    getvcpucontext = 8,  // IN: u.vcpu_context: the context is written to `context`
+    getvcpuinfo = 9,     // IN: u.vcpu_info.vcpu; OUT: the rest of u.vcpu_info
+    setvcpuaffinity = 10, // IN: u.vcpu_affinity (hard affinity)
+    getvcpuaffinity = 11, // IN: u.vcpu_affinity.vcpu; OUT: u.vcpu_affinity.cpumap
+    sched_credit = 12,   // IN/OUT: u.sched_credit (xl sched-credit)
 };
 
 inline constexpr uint32_t k_dominfo_running = 1u << 0;
@@ -100,6 +108,70 @@ struct DomctlMaxMem {
     uint64_t max_memkb;
 };
 
+// createdomain. The domain starts paused in the `building` state with
+// max_vcpus offline vCPUs, no memory but its shared_info page (OUT
+// shared_info_mfn, for start_info), and max_memkb as its reservation limit.
+// The toolstack then populates it (memory_op populate_physmap with the new
+// domid: the machine frames come back in the extent list), fills it through
+// foreign mappings (mmu_update / update_va_mapping_otherdomain with the
+// domid), sets vCPU 0's context and unpauses it. Errors: -EINVAL (PVH
+// without hardware support, max_vcpus 0 or above Domain::k_max_vcpus, name
+// empty or not NUL-terminated), -EEXIST (name in use), -ENOSPC (no free
+// domain id), -ENOMEM.
+inline constexpr uint32_t k_create_pvh = 1u << 0; // in a hardware container
+struct DomctlCreateDomain {
+    uint32_t flags;     // k_create_*
+    uint32_t max_vcpus; // 1..8
+    uint64_t max_memkb;
+    char name[32];      // NUL-terminated, unique among domains
+    uint64_t shared_info_mfn; // OUT
+};
+static_assert(sizeof(DomctlCreateDomain) == 56);
+static_assert(offsetof(DomctlCreateDomain, name) == 16);
+static_assert(offsetof(DomctlCreateDomain, shared_info_mfn) == 48);
+
+// setvcpucontext / getvcpucontext: `context` is a guest pointer to an
+// abi::VcpuGuestContext (vcpu_context.hpp), checked as VCPUOP_initialise
+// checks it (ctrlreg[3] must be a valid L4 of the target domain). Setting
+// the context of a running vCPU: -EBUSY (pause the domain first).
+struct DomctlVcpuContext {
+    uint32_t vcpu;
+    uint32_t pad;
+    uint64_t context; // guest pointer
+};
+static_assert(sizeof(DomctlVcpuContext) == 16);
+
+struct DomctlVcpuInfo {
+    uint32_t vcpu;    // IN
+    uint8_t online;   // OUT: brought up (not VCPUOP_down / never started)
+    uint8_t blocked;  // OUT: waiting for an event
+    uint8_t running;  // OUT: on a CPU now
+    uint8_t pad;
+    uint32_t cpu;     // OUT: the CPU it runs on or last ran on
+    uint32_t pad1;
+    uint64_t cpu_time_ns; // OUT
+    uint64_t affinity;    // OUT: bit n = may run on CPU n
+};
+static_assert(sizeof(DomctlVcpuInfo) == 32);
+
+struct DomctlVcpuAffinity {
+    uint32_t vcpu;
+    uint32_t pad;
+    uint64_t cpumap; // bit n = CPU n; must include an online CPU (-EINVAL)
+};
+static_assert(sizeof(DomctlVcpuAffinity) == 16);
+
+// xl sched-credit semantics: weight 1..65535 (default 256), cap in percent
+// of one CPU (0 = none, at most 100 per vCPU). -EINVAL: out of range,
+// nothing changes.
+struct DomctlSchedCredit {
+    uint32_t set; // 0: get (OUT weight, cap); 1: set (IN weight, cap)
+    uint32_t weight;
+    uint32_t cap;
+    uint32_t pad;
+};
+static_assert(sizeof(DomctlSchedCredit) == 16);
+
 struct Domctl {
     uint32_t cmd;               // DomctlCmd
     uint32_t interface_version; // k_control_interface_version
@@ -108,6 +180,11 @@ struct Domctl {
     union {
         DomctlDomainInfo info;
         DomctlMaxMem max_mem;
+        DomctlCreateDomain create;
+        DomctlVcpuContext vcpu_context;
+        DomctlVcpuInfo vcpu_info;
+        DomctlVcpuAffinity vcpu_affinity;
+        DomctlSchedCredit sched_credit;
         uint8_t pad[128];
     } u;
 };
