@@ -13,6 +13,9 @@
 #include "arch/x86/percpu.hpp"
 #include "arch/x86/pic.hpp"
 #include "arch/x86/pv/boot_domain.hpp"
+#include "arch/x86/pv/domain_registry.hpp"
+#include "arch/x86/pv/pv_domain_control.hpp"
+#include "arch/x86/pv/pv_schedule.hpp"
 #include "arch/x86/pv/emulate.hpp"
 #include "arch/x86/pv/pv_entry.hpp"
 #include "arch/x86/pv/pv_mm_glue.hpp"
@@ -63,11 +66,6 @@ acpi::MadtInfo madt;
 Smp smp;
 Uart serial_input{Uart::k_com1};
 MachineToPhys m2p;
-Domain dom0{0, true};
-// Dom0's vCPUs: one per online CPU (up to Domain::k_max_vcpus), vCPU n on
-// CPU n. vCPU 0 starts at boot; the others when Dom0 brings them up.
-alignas(Vcpu) unsigned char dom0_vcpu_storage[Domain::k_max_vcpus][sizeof(Vcpu)];
-Vcpu& dom0_vcpu(uint32_t id) { return *reinterpret_cast<Vcpu*>(dom0_vcpu_storage[id]); }
 
 // What guests learn from xen_version: the Xen release whose ABI we speak.
 const HypervisorVersionInfo version_info = [] {
@@ -250,27 +248,36 @@ void init_apic_timer() {
         panic("time: cannot set up the APIC timer");
 }
 
-// The boot domain stopped: as on Xen, the machine follows Dom0 (poweroff,
-// reboot, or a crash that stops everything).
-void on_domain_stopped(Domain& domain) {
-    if (!domain.privileged()) return;
-    bool crashed = domain.shutdown_reason == abi::ShutdownReason::crash;
-    log_info("paravane: dom0 {}; stopping the machine", crashed ? "crashed" : "shut down");
-    if (options.test_exit) exit_emulator(crashed ? Verdict::fail : Verdict::pass);
-    machine_power_off(domain.shutdown_reason == abi::ShutdownReason::reboot);
+// --- Domains: the registry, the scheduler, and the PV services they share.
+DomainRegistry domains;
+alignas(sched::HypervisorScheduler) unsigned char scheduler_storage[sizeof(sched::HypervisorScheduler)];
+sched::HypervisorScheduler* scheduler = nullptr; // once the CPUs are known
+
+Domain* domain_by_id(DomainId id) {
+    PvDomain* pd = domains.find(id);
+    return pd ? &pd->domain : nullptr;
+}
+PvDomain* dom0() { return domains.find(DomainId{0}); }
+
+EventChannels* events_of(Domain& d) {
+    PvDomain* pd = domains.find(d);
+    return pd ? &pd->events : nullptr;
+}
+VcpuTimeState* time_of(Vcpu& v) {
+    PvDomain* pd = domains.find(v.domain());
+    return pd && v.id() < pd->domain.vcpu_count ? &pd->time(v.id()) : nullptr;
 }
 
-Domain* domain_by_id(DomainId id) { return id == dom0.id() ? &dom0 : nullptr; }
+void send_event_check(uint32_t cpu_index) {
+    if (cpu_index != this_cpu().index && cpu_index < k_max_cpus && cpus[cpu_index].online)
+        local_apic.send_fixed(cpus[cpu_index].apic_id, vector::event_check_ipi);
+}
 
-// --- PV guests: the MMU, event channels and timers of the boot domain.
-EventChannels* events_of(Domain& d);
-VcpuTimeState* time_of(Vcpu& v);
-void set_vcpu_timer(Vcpu&, uint64_t deadline_ns);
+void set_vcpu_timer(Vcpu& v, uint64_t deadline_ns);
 void cancel_vcpu_timer(Vcpu&);
-long initialise_dom0_vcpu(Vcpu& v, const abi::VcpuGuestContext& context);
-long bring_up_dom0_vcpu(Vcpu& v);
-PerCpu& cpu_of(const Vcpu& v);
-void send_event_check(PerCpu& cpu);
+long initialise_vcpu(Vcpu& v, const abi::VcpuGuestContext& context);
+long bring_up_vcpu(Vcpu& v);
+void on_domain_stopped(Domain& domain);
 
 DirectMapFrameMemory frame_memory;
 PvMmuHooks mmu_hooks;
@@ -278,17 +285,19 @@ AllocatorDomainFrames domain_frames{frames, domain_by_id};
 alignas(PvMmu) unsigned char mmu_storage[sizeof(PvMmu)];
 PvMmu* pv_mmu = nullptr; // built once the M2P table exists
 
-// Grant tables: Dom0's, over fixed storage; the shared code reaches frames
-// through the direct map.
-DomainGrantArrays dom0_grant_arrays;
-GrantTable dom0_grants{dom0, dom0_grant_arrays.storage()};
+// Grant tables: each domain's, in its PvDomain; the shared code reaches
+// frames through the direct map.
 class DirectMapGrantHooks final : public GrantHooks {
 public:
     uint8_t* frame_bytes(uint64_t mfn) override { return static_cast<uint8_t*>(phys_to_virt(mfn * 4096)); }
-    GrantTable* table_of(DomainId id) override { return id == dom0.id() ? &dom0_grants : nullptr; }
+    GrantTable* table_of(DomainId id) override {
+        PvDomain* pd = domains.find(id);
+        return pd ? &pd->grants : nullptr;
+    }
 };
 DirectMapGrantHooks grant_hooks;
 alignas(GrantTables) unsigned char grants_storage[sizeof(GrantTables)];
+GrantTables* grant_tables = nullptr;
 
 PvServices::Hooks pv_hooks() {
     PvServices::Hooks hooks;
@@ -312,11 +321,19 @@ PvServices::Hooks pv_hooks() {
         if (cpu_features.virt.usable())
             info.virt_caps |= cpu_features.virt.kind == VirtualizationKind::svm ? abi::k_virt_cap_svm : abi::k_virt_cap_vmx;
     };
-    hooks.initialise_vcpu = initialise_dom0_vcpu;
-    hooks.vcpu_up = bring_up_dom0_vcpu;
+    hooks.initialise_vcpu = initialise_vcpu;
+    hooks.vcpu_up = bring_up_vcpu;
+    // An event for the vCPU: wake it if it blocked; if it runs on another
+    // CPU, that CPU delivers the upcall on its way back to the guest.
     hooks.kick = [](Vcpu& v) {
-        if (v.state == VcpuState::blocked) v.state = VcpuState::runnable;
-        if (Vcpu* running = cpu_of(v).current; running == &v) send_event_check(cpu_of(v));
+        if (v.state == VcpuState::blocked) {
+            v.state = VcpuState::runnable;
+            pv_wake(v);
+        }
+        if (scheduler) {
+            int cpu = scheduler->running_on(v);
+            if (cpu >= 0) send_event_check(static_cast<uint32_t>(cpu));
+        }
     };
     // Only the CPU running the vCPU shows its GDT now; a vCPU that is not
     // running (VCPUOP_initialise of another) gets it when it starts.
@@ -327,108 +344,163 @@ PvServices::Hooks pv_hooks() {
     return hooks;
 }
 PvServices pv_services(pv_hooks(), version_info);
-EventChannelTable<1024> dom0_events{dom0, pv_services};
-alignas(VcpuTimeState) unsigned char dom0_time_storage[Domain::k_max_vcpus][sizeof(VcpuTimeState)];
 
-EventChannels* events_of(Domain& d) { return &d == &dom0 ? &dom0_events : nullptr; }
-VcpuTimeState* time_of(Vcpu& v) {
-    if (&v.domain() != &dom0 || v.id() >= dom0.vcpu_count) return nullptr;
-    return reinterpret_cast<VcpuTimeState*>(dom0_time_storage[v.id()]);
+alignas(PvDomainControl) unsigned char domain_control_storage[sizeof(PvDomainControl)];
+PvDomainControl* domain_control = nullptr;
+
+// A domain stopped. The boot domain takes the machine with it (as on Xen:
+// poweroff, reboot, or a crash that stops everything); any other waits,
+// descheduled, for the toolstack, which Dom0 hears of through VIRQ_DOM_EXC.
+void on_domain_stopped(Domain& domain) {
+    if (domain.privileged()) {
+        bool crashed = domain.shutdown_reason == abi::ShutdownReason::crash;
+        log_info("paravane: dom0 {}; stopping the machine", crashed ? "crashed" : "shut down");
+        if (options.test_exit) exit_emulator(crashed ? Verdict::fail : Verdict::pass);
+        machine_power_off(domain.shutdown_reason == abi::ShutdownReason::reboot);
+    }
+    for (uint32_t i = 0; i < domain.vcpu_count; ++i) pv_sleep(*domain.vcpus[i]);
+    if (PvDomain* d0 = dom0()) d0->events.send_virq(abi::Virq::dom_exc);
 }
-PerCpu& cpu_of(const Vcpu& v) { return cpus[v.id()]; }
 
-// Make another CPU look at its vCPU: events, a new timer deadline, a start.
-void send_event_check(PerCpu& cpu) {
-    if (&cpu != &this_cpu()) local_apic.send_fixed(cpu.apic_id, vector::event_check_ipi);
-}
-
-// The boot CPU's APIC timer serves two deadlines: the running vCPU's timer
-// (set_timer_op, singleshot, periodic) and the blocked-vCPU poll.
+// --- Time: each vCPU's one-shot hypervisor timer. The boot CPU keeps them
+// all (a linear scan: domains are few); every CPU's APIC timer also serves
+// its scheduler deadline and the poll of an idle CPU.
 constexpr uint64_t k_no_deadline = ~0ull;
 
-// This CPU's APIC timer: the earlier of its vCPU's timer and its poll.
+// Lock-free: a domain released meanwhile leaves at worst an early wake-up.
+uint64_t earliest_vcpu_deadline() {
+    uint64_t earliest = k_no_deadline;
+    for (uint32_t id = 0; id < k_max_domain_id; ++id) {
+        PvDomain* pd = domains.find(static_cast<DomainId>(id));
+        if (!pd) continue;
+        for (uint32_t i = 0; i < pd->domain.vcpu_count; ++i) {
+            uint64_t d = __atomic_load_n(&pd->timer_deadline[i], __ATOMIC_ACQUIRE);
+            if (d < earliest) earliest = d;
+        }
+    }
+    return earliest;
+}
+
 void program_timer() {
     PerCpu& cpu = this_cpu();
-    uint64_t next = cpu.vcpu_deadline < cpu.poll_deadline ? cpu.vcpu_deadline : cpu.poll_deadline;
+    uint64_t next = cpu.sched_deadline < cpu.poll_deadline ? cpu.sched_deadline : cpu.poll_deadline;
+    if (cpu.index == 0) {
+        uint64_t vcpus = earliest_vcpu_deadline();
+        if (vcpus < next) next = vcpus;
+    }
     if (next == k_no_deadline)
         apic_timer.disarm();
     else
         apic_timer.arm(next);
 }
+
+bool firing_vcpu_timers = false; // the boot CPU reprograms once it is done
+
 void set_vcpu_timer(Vcpu& v, uint64_t deadline_ns) {
-    PerCpu& cpu = cpu_of(v);
-    cpu.vcpu_deadline = deadline_ns;
-    if (&cpu == &this_cpu())
-        program_timer();
-    else
-        send_event_check(cpu);
+    PvDomain* pd = domains.find(v.domain());
+    if (!pd || v.id() >= Domain::k_max_vcpus) return;
+    __atomic_store_n(&pd->timer_deadline[v.id()], deadline_ns, __ATOMIC_RELEASE);
+    if (this_cpu().index == 0) {
+        if (!firing_vcpu_timers) program_timer();
+    } else {
+        send_event_check(0);
+    }
 }
-void cancel_vcpu_timer(Vcpu& v) { set_vcpu_timer(v, k_no_deadline); }
+void cancel_vcpu_timer(Vcpu& v) {
+    PvDomain* pd = domains.find(v.domain());
+    if (pd && v.id() < Domain::k_max_vcpus) __atomic_store_n(&pd->timer_deadline[v.id()], k_no_deadline, __ATOMIC_RELEASE);
+}
 
 // Publish system time to the guest (pvclock) from one TSC reading.
 void update_guest_time(Vcpu& v) {
+    EventChannels* events = events_of(v.domain());
+    if (!events) return;
     uint64_t tsc = rdtsc();
-    update_vcpu_time(dom0_events, v.id(), tsc, system_clock.ns_at(tsc), system_clock.scale(), abi::k_pvclock_tsc_stable);
+    update_vcpu_time(*events, v.id(), tsc, system_clock.ns_at(tsc), system_clock.scale(), abi::k_pvclock_tsc_stable);
+}
+
+// Dom0's first vCPU waits for console input, which raises no interrupt:
+// the boot CPU looks whenever its timer fires or it idles.
+void check_console_input() {
+    PvDomain* d0 = dom0();
+    if (!d0 || d0->domain.vcpu_count == 0) return;
+    Vcpu& v = d0->vcpu(0);
+    if (v.state == VcpuState::blocked && pv_services.console_input_pending()) {
+        v.state = VcpuState::runnable;
+        pv_wake(v);
+    }
+}
+
+void fire_vcpu_timers(uint64_t now) {
+    LockGuard guard(domains.lock()); // no domain goes away meanwhile
+    firing_vcpu_timers = true;
+    for (uint32_t id = 0; id < k_max_domain_id; ++id) {
+        PvDomain* pd = domains.find(static_cast<DomainId>(id));
+        if (!pd) continue;
+        for (uint32_t i = 0; i < pd->domain.vcpu_count; ++i) {
+            uint64_t d = __atomic_load_n(&pd->timer_deadline[i], __ATOMIC_ACQUIRE);
+            if (d > now || !__atomic_compare_exchange_n(&pd->timer_deadline[i], &d, k_no_deadline, false,
+                                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+                continue;
+            update_guest_time(pd->vcpu(i));
+            pd->time(i).timer_expired(); // VIRQ_TIMER
+        }
+    }
+    firing_vcpu_timers = false;
 }
 
 void on_timer_expiry(void*) {
     PerCpu& cpu = this_cpu();
     uint64_t now = system_clock.now_ns();
-    if (cpu.vcpu_deadline <= now) {
-        cpu.vcpu_deadline = k_no_deadline;
-        if (Vcpu* v = cpu.current) {
-            update_guest_time(*v);
-            if (VcpuTimeState* t = time_of(*v)) t->timer_expired(); // VIRQ_TIMER
-        }
+    if (cpu.sched_deadline <= now) {
+        cpu.sched_deadline = k_no_deadline;
+        cpu.need_resched = true;
     }
     if (cpu.poll_deadline <= now) cpu.poll_deadline = k_no_deadline;
-    program_timer();
-}
-
-// A blocked vCPU waits for an event or, for Dom0, console input; a short
-// poll deadline makes sure the CPU looks again even when no interrupt comes.
-void wait_for_work(Vcpu& v) {
-    constexpr uint64_t k_poll_ns = 10'000'000;
-    if (v.state != VcpuState::blocked || vcpu_info_of(v).evtchn_upcall_pending ||
-        (v.domain().privileged() && v.id() == 0 && pv_services.console_input_pending())) {
-        v.state = VcpuState::runnable;
-        update_guest_time(v);
-        return;
+    if (cpu.index == 0) {
+        fire_vcpu_timers(now);
+        check_console_input();
     }
-    this_cpu().poll_deadline = system_clock.now_ns() + k_poll_ns;
     program_timer();
-    enable_interrupts_and_halt();
-    disable_interrupts();
 }
 
-// Every CPU that runs a guest vCPU: SYSCALL MSRs, its APIC timer.
+// Every CPU that runs guest vCPUs: SYSCALL MSRs, its APIC timer.
 void prepare_cpu_for_guests() {
     pv_cpu_init();
     if (this_cpu().index != 0) apic_timer.init_this_cpu();
 }
 
-// An AP picks up the vCPU that VCPUOP_up handed it.
-void start_handed_vcpu(PerCpu& cpu) {
-    Vcpu* v = __atomic_exchange_n(&cpu.start_vcpu, nullptr, __ATOMIC_ACQ_REL);
-    if (!v) return;
+bool scheduling_started = false;
+
+// An idle AP joins the scheduler once there are domains.
+void join_scheduler(PerCpu&) {
+    if (!__atomic_load_n(&scheduling_started, __ATOMIC_ACQUIRE)) return;
     prepare_cpu_for_guests();
-    if (!map_guest_gdt(cpu, page_tables, v->pv.gdt_frames, v->pv.gdt_frame_count)) return;
-    update_guest_time(*v);
-    if (VcpuTimeState* t = time_of(*v)) t->start();
-    pv_enter(*v);
+    pv_idle_loop();
 }
 
-long initialise_dom0_vcpu(Vcpu& v, const abi::VcpuGuestContext& context) {
-    return apply_guest_context(v, context, *pv_mmu, pv_services);
+long initialise_vcpu(Vcpu& v, const abi::VcpuGuestContext& context) {
+    long rc = apply_guest_context(v, context, *pv_mmu, pv_services);
+    if (rc == 0) fpu_init_state(v);
+    return rc;
 }
 
-long bring_up_dom0_vcpu(Vcpu& v) {
-    PerCpu& cpu = cpu_of(v);
-    if (!cpu.online || (cpu.current && cpu.current != &v)) return -static_cast<long>(Errno::ebusy);
+long bring_up_vcpu(Vcpu& v) {
     v.state = VcpuState::runnable;
-    __atomic_store_n(&cpu.start_vcpu, &v, __ATOMIC_RELEASE);
-    send_event_check(cpu);
+    if (VcpuTimeState* t = time_of(v)) t->start();
+    pv_wake(v);
     return 0;
+}
+
+// Where the boot CPU's idle loop looks for work besides the scheduler.
+void idle_work() {
+    PerCpu& cpu = this_cpu();
+    if (cpu.index != 0) return;
+    check_console_input();
+    // No interrupt announces console input: look again in a while.
+    constexpr uint64_t k_poll_ns = 10'000'000;
+    cpu.poll_deadline = system_clock.now_ns() + k_poll_ns;
+    program_timer();
 }
 
 void init_pv_mmu() {
@@ -444,8 +516,38 @@ void init_pv_mmu() {
     config.m2p_entries = m2p.frame_count();
     pv_mmu = new (mmu_storage) PvMmu(config);
     pv_services.set_mmu(pv_mmu);
-    pv_services.set_grant_tables(new (grants_storage) GrantTables(*pv_mmu, grant_hooks));
+    grant_tables = new (grants_storage) GrantTables(*pv_mmu, grant_hooks);
+    pv_services.set_grant_tables(grant_tables);
     pv_services.set_machine_memory(boot_info.memory, boot_info.memory_count);
+}
+
+void init_scheduling() {
+    scheduler = new (scheduler_storage) sched::HypervisorScheduler(smp.online_count());
+    PvScheduleEnvironment env;
+    env.scheduler = scheduler;
+    env.now_ns = [] { return system_clock.now_ns(); };
+    env.send_ipi = send_event_check;
+    env.program_timer = program_timer;
+    env.switch_in = [](Vcpu& v) -> bool {
+        if (!map_guest_gdt(this_cpu(), page_tables, v.pv.gdt_frames, v.pv.gdt_frame_count)) return false;
+        update_guest_time(v);
+        return true;
+    };
+    env.idle_work = idle_work;
+    pv_schedule_init(env);
+    PvDomainControl::Parts parts;
+    parts.registry = &domains;
+    parts.frames = &frames;
+    parts.mmu = pv_mmu;
+    parts.grants = grant_tables;
+    parts.services = &pv_services;
+    parts.scheduler = scheduler;
+    parts.wallclock = []() -> const abi::SharedInfo* {
+        PvDomain* d0 = dom0();
+        return d0 ? static_cast<const abi::SharedInfo*>(phys_to_virt(d0->domain.shared_info_mfn * 4096)) : nullptr;
+    };
+    domain_control = new (domain_control_storage) PvDomainControl(parts);
+    pv_services.set_domain_control(domain_control);
 }
 
 // Dom0 from the first boot module; without one the hypervisor idles.
@@ -453,14 +555,15 @@ void start_dom0() {
     prepare_cpu_for_guests();
     set_interrupt_handler(vector::event_check_ipi, [](TrapFrame&) {
         local_apic.eoi();
-        program_timer(); // a deadline another CPU set for us
+        this_cpu().need_resched = true; // a wake-up, a kick, a new deadline
+        program_timer();
     });
-    smp.set_idle_hook(start_handed_vcpu);
     set_guest_exception_handler([](TrapFrame& f) { pv_handle_guest_exception(f); });
     set_guest_return_hook([](TrapFrame& f) { pv_return_to_guest(f); });
     set_guest_iret_fault_hook([](TrapFrame& f) { pv_handle_iret_fault(f); });
     if (options.console.has(ConsoleDevice::com1)) reserve_hypervisor_io_port(Uart::k_com1, 8);
     if (options.console.has(ConsoleDevice::com2)) reserve_hypervisor_io_port(Uart::k_com2, 8);
+    domains.init(frames, pv_services);
     PvEnvironment env;
     env.frames = &frames;
     env.hypervisor_cr3 = page_tables.root_phys();
@@ -470,38 +573,49 @@ void start_dom0() {
         return e ? e->vcpu_info(v.id()) : nullptr;
     };
     env.mmu = [] { return pv_mmu; };
-    env.idle = [] { start_handed_vcpu(this_cpu()); };
     env.runstate = [](Vcpu& v, bool running) {
         if (VcpuTimeState* t = time_of(v)) {
             PvGuestSpace space = guest_space_of(v);
-            t->runstate_change(running ? abi::RunState::running : abi::RunState::blocked, system_clock.now_ns(), &space);
+            abi::RunState state = running                           ? abi::RunState::running
+                                  : v.state == VcpuState::blocked   ? abi::RunState::blocked
+                                  : v.state == VcpuState::offline   ? abi::RunState::offline
+                                                                    : abi::RunState::runnable;
+            t->runstate_change(state, system_clock.now_ns(), &space);
         }
     };
     pv_set_environment(env);
     pv_set_hypercall_environment({&pv_hypercall_table(),
-                                  [](HypercallContext& ctx) { ctx.services = &pv_services; },
-                                  wait_for_work});
+                                  [](HypercallContext& ctx) { ctx.services = &pv_services; }, nullptr});
     apic_timer.set_expiry_handler(on_timer_expiry, nullptr);
     init_pv_mmu();
+    init_scheduling();
 
+    auto created = domains.create(0, true);
+    if (!created) panic("dom0: no memory for the domain's bookkeeping");
+    PvDomain& d0 = **created;
+    Domain& domain = d0.domain;
+    domain.set_name("Domain-0");
+    d0.add_vcpus(1);
+    Vcpu& boot_vcpu = d0.vcpu(0);
     BootDomainRequest request;
     request.boot = &boot_info;
     request.frames = &frames;
     request.m2p = &m2p;
     request.hypervisor_cr3 = page_tables.root_phys();
     request.memory_bytes = options.dom0_mem_bytes;
-    dom0.set_name("Domain-0");
-    uint32_t vcpus = smp.online_count() < Domain::k_max_vcpus ? smp.online_count() : Domain::k_max_vcpus;
-    for (uint32_t id = 0; id < vcpus; ++id) new (dom0_vcpu_storage[id]) Vcpu(dom0, id);
-    Vcpu& boot_vcpu = dom0_vcpu(0);
-    if (!build_boot_domain(request, dom0, boot_vcpu) ||
+    if (!build_boot_domain(request, domain, boot_vcpu) ||
         !pv_mmu->adopt_boot_page_tables(boot_vcpu, boot_vcpu.pv.kernel_cr3 >> 12)) {
         log_error("dom0: not started");
         if (options.test_exit) exit_emulator(Verdict::fail);
         return;
     }
-    auto* shared = static_cast<abi::SharedInfo*>(phys_to_virt(dom0.shared_info_mfn * 4096));
-    dom0_events.attach_shared_info(shared);
+    // Dom0's vCPUs: one per online CPU (up to Domain::k_max_vcpus); vCPU 0
+    // starts now, the others when Dom0 brings them up.
+    uint32_t vcpus = smp.online_count() < Domain::k_max_vcpus ? smp.online_count() : Domain::k_max_vcpus;
+    d0.add_vcpus(vcpus);
+    for (uint32_t id = 0; id < vcpus; ++id) fpu_init_state(d0.vcpu(id));
+    auto* shared = static_cast<abi::SharedInfo*>(phys_to_virt(domain.shared_info_mfn * 4096));
+    d0.events.attach_shared_info(shared);
     // Wallclock at system time 0: the RTC now, less the time since boot.
     int64_t rtc_seconds = 0;
     if (read_rtc_unix_time(rtc_seconds)) {
@@ -511,14 +625,18 @@ void start_dom0() {
     } else {
         log_warning("time: the RTC gives no valid date; guests see a wallclock of 1970");
     }
-    for (uint32_t id = 1; id < vcpus; ++id) dom0.vcpus[id] = &dom0_vcpu(id); // offline until VCPUOP_up
-    dom0.vcpu_count = vcpus;
-    for (uint32_t id = 0; id < vcpus; ++id) new (dom0_time_storage[id]) VcpuTimeState(dom0_vcpu(id), pv_services);
+    if (!domain_control->add_to_scheduler(d0)) panic("dom0: the scheduler has no room");
     boot_vcpu.initialised = true;
     log_info("dom0: {} vCPU{}", vcpus, vcpus == 1 ? "" : "s");
     update_guest_time(boot_vcpu);
     time_of(boot_vcpu)->start();
-    pv_enter(boot_vcpu);
+    boot_vcpu.state = VcpuState::runnable;
+    pv_wake(boot_vcpu);
+    // The other CPUs join the scheduler from their idle loop.
+    smp.set_idle_hook(join_scheduler);
+    __atomic_store_n(&scheduling_started, true, __ATOMIC_RELEASE);
+    for (uint32_t cpu = 1; cpu < smp.online_count(); ++cpu) send_event_check(cpu);
+    pv_idle_loop();
 }
 
 } // namespace

@@ -34,6 +34,11 @@ struct PerCpu {
     // a blocked vCPU (system time, ns; ~0 = none).
     uint64_t vcpu_deadline = ~0ull;
     uint64_t poll_deadline = ~0ull;
+    // The scheduler's: when this CPU must pass its scheduling point again
+    // (~0 = never), and whether it must at its next return to a guest.
+    uint64_t sched_deadline = ~0ull;
+    bool need_resched = false;
+    const void* last_domain = nullptr; // the domain whose mappings the TLB may hold
     CpuDescriptorTables tables;
 };
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

@@ -49,6 +49,10 @@ struct PvVcpuState {
     bool fpu_ts = false;       // virtual CR0.TS (fpu_taskswitch)
     uint8_t iopl = 0;          // virtual IOPL (physdev_op set_iopl)
     uint64_t debugreg[8] = {}; // DR0-3, DR6, DR7 as set by the guest
+
+    // The x87/SSE state while the vCPU is not on a CPU, in FXSAVE format
+    // (SDM Vol. 1 §10.5.1): saved and restored at every switch.
+    alignas(16) uint8_t fpu[512] = {};
 };
 
 class Vcpu {

@@ -28,6 +28,7 @@ class EventChannels; // core/event/event_channels.hpp
 class VcpuTimeState; // core/pv_time/vcpu_time.hpp
 class PvMmu;         // core/pv_mm/pv_mmu.hpp
 class GrantTables;   // core/grant/grant_table.hpp
+class DomainControl; // core/control/domain_control.hpp
 
 // The facts xen_version reports. Strings are NUL-terminated; the handler
 // truncates them to the ABI's field sizes. Null strings read as "".
@@ -185,6 +186,10 @@ public:
     // Grant tables (issue 5: core/grant): the hypervisor's GrantTables, or
     // null (grant_table_op then answers -ENOSYS).
     virtual GrantTables* grant_tables() { return nullptr; }
+
+    // domctl's domain lifecycle (core/control/domain_control.hpp), or null
+    // (those commands then answer -ENOSYS).
+    virtual DomainControl* domain_control() { return nullptr; }
 
 protected:
     ~HypervisorServices() = default;

@@ -362,6 +362,12 @@ int CreditScheduler::running_on(const Vcpu& vcpu) const {
     return e && e->running ? static_cast<int>(e->cpu) : -1;
 }
 
+uint32_t CreditScheduler::last_cpu(const Vcpu& vcpu) const {
+    LockGuard guard(lock_);
+    const SchedVcpu* e = find(vcpu);
+    return e ? e->cpu : 0;
+}
+
 Priority CreditScheduler::priority(const Vcpu& vcpu) const {
     LockGuard guard(lock_);
     const SchedVcpu* e = find(vcpu);

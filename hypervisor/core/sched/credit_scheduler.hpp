@@ -189,6 +189,8 @@ public:
     Vcpu* current(uint32_t cpu) const;
     // The CPU running the vCPU, or -1.
     int running_on(const Vcpu& vcpu) const;
+    // The CPU that runs it, queues it, or ran it last (0 if unknown).
+    uint32_t last_cpu(const Vcpu& vcpu) const;
     Priority priority(const Vcpu& vcpu) const;
     int64_t credit(const Vcpu& vcpu) const;
     bool parked(const Vcpu& vcpu) const;

@@ -7,6 +7,7 @@
 #include "arch/x86/percpu.hpp"
 #include "arch/x86/pv/emulate.hpp"
 #include "arch/x86/pv/pt_write_fault.hpp"
+#include "arch/x86/pv/pv_schedule.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/hypercall/continuation.hpp"
 #include "lib/log.hpp"
@@ -25,26 +26,6 @@ constexpr uint32_t k_msr_star = 0xc0000081, k_msr_lstar = 0xc0000082, k_msr_csta
                    k_msr_sfmask = 0xc0000084;
 constexpr uint64_t k_efer_sce = 1;
 
-void frame_to_regs(const TrapFrame& f, GuestRegisters& r) {
-    r.r15 = f.r15; r.r14 = f.r14; r.r13 = f.r13; r.r12 = f.r12; r.r11 = f.r11; r.r10 = f.r10;
-    r.r9 = f.r9; r.r8 = f.r8; r.rbp = f.rbp; r.rdi = f.rdi; r.rsi = f.rsi; r.rdx = f.rdx;
-    r.rcx = f.rcx; r.rbx = f.rbx; r.rax = f.rax;
-    r.rip = f.rip; r.cs = f.cs; r.rflags = f.rflags; r.rsp = f.rsp; r.ss = f.ss;
-}
-
-// Back into the frame the guest resumes from, with what a guest can never
-// choose forced: ring 3 selectors, IF on, IOPL/NT/VM clear.
-void regs_to_frame(const GuestRegisters& r, TrapFrame& f) {
-    f.r15 = r.r15; f.r14 = r.r14; f.r13 = r.r13; f.r12 = r.r12; f.r11 = r.r11; f.r10 = r.r10;
-    f.r9 = r.r9; f.r8 = r.r8; f.rbp = r.rbp; f.rdi = r.rdi; f.rsi = r.rsi; f.rdx = r.rdx;
-    f.rcx = r.rcx; f.rbx = r.rbx; f.rax = r.rax;
-    f.rip = r.rip;
-    f.cs = (r.cs & 0xffff) | 3;
-    f.rflags = (r.rflags & rflags::guest_writable) | rflags::if_ | rflags::reserved1;
-    f.rsp = r.rsp;
-    f.ss = (r.ss & 0xffff) | 3;
-}
-
 bool has_error_code(uint64_t vector) {
     return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
 }
@@ -61,19 +42,6 @@ void deliver_exception(Vcpu& v, TrapFrame& f, uint64_t vector, uint64_t error_co
     }
     if (!bounce_to_guest(v, f, trap.address, trap.flags & 4, has_error_code(vector), error_code))
         crash_domain(v, f, "the guest kernel stack cannot take an exception frame");
-}
-
-void wait_while_blocked(Vcpu& v) {
-    const PvEnvironment& env = pv_environment();
-    if (env.runstate) env.runstate(v, false);
-    while (v.state == VcpuState::blocked && hypercalls.wait_for_work) hypercalls.wait_for_work(v);
-    v.state = VcpuState::running;
-    if (env.runstate) env.runstate(v, true);
-}
-
-[[noreturn]] void stop_if_domain_stopped(Vcpu& v) {
-    (void)v;
-    pv_idle_forever();
 }
 
 void handle_hypercall(Vcpu& v, TrapFrame& f) {
@@ -99,13 +67,8 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
         log_debug("d{}v{}: hypercall {}({:#x}, {:#x}, {:#x}) = {}", d.id(), v.id(), args.number(), args.raw(0),
                   args.raw(1), args.raw(2), result);
 
-    if (d.state == DomainState::shut_down || d.state == DomainState::dying) stop_if_domain_stopped(v);
-    if (v.state == VcpuState::offline) {
-        // VCPUOP_down on itself: this CPU idles until the vCPU is brought up again.
-        const PvEnvironment& env = pv_environment();
-        if (env.runstate) env.runstate(v, false);
-        pv_idle_forever();
-    }
+    // A domain that stopped, a vCPU that blocked or took itself down: the
+    // scheduler takes it off this CPU on the way out (pv_schedule).
     GuestRegisters& r = v.regs;
     if (!ctx.regs_replaced && result == k_hypercall_restart) {
         // Re-execute the SYSCALL with the continuation's arguments.
@@ -126,7 +89,6 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     uint64_t cr0 = read_cr0();
     write_cr0(v.pv.fpu_ts ? cr0 | 8 : cr0 & ~uint64_t(8));
     regs_to_frame(r, f);
-    if (v.state == VcpuState::blocked) wait_while_blocked(v);
 }
 
 } // namespace
@@ -157,6 +119,7 @@ void pv_handle_iret_fault(TrapFrame& fault_frame) {
 void pv_set_hypercall_environment(const PvHypercallEnvironment& env) { hypercalls = env; }
 
 void pv_return_to_guest(TrapFrame& f) {
+    pv_schedule(f);
     Vcpu* v = this_cpu().current;
     if (!v || v->state != VcpuState::running) return;
     abi::VcpuInfo& info = vcpu_info_of(*v);
@@ -214,10 +177,7 @@ void handle_guest_exception(TrapFrame& f) {
         if (emulate_forced_cpuid(v, f)) return;
         break;
     case vector::general_protection:
-        if (emulate_privileged(v, f)) {
-            if (v.state == VcpuState::blocked) wait_while_blocked(v);
-            return;
-        }
+        if (emulate_privileged(v, f)) return;
         break;
     case vector::page_fault:
         if (emulate_page_table_write(v, f, read_cr2())) return;

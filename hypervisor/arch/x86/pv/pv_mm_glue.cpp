@@ -12,9 +12,10 @@ namespace {
 constexpr uint64_t k_page = 4096;
 volatile uint64_t* entries_of(uint64_t mfn) { return static_cast<volatile uint64_t*>(phys_to_virt(mfn * k_page)); }
 
-// A full flush including global entries (guests may set G on L1 entries):
-// toggling CR4.PGE flushes everything (SDM Vol. 3 §5.10.4.1).
-void flush_all() {
+void flush_all() { flush_tlb_including_global(); }
+} // namespace
+
+void flush_tlb_including_global() {
     uint64_t cr4 = read_cr4();
     if (cr4 & cr4::pge) {
         write_cr4(cr4 & ~cr4::pge);
@@ -23,7 +24,6 @@ void flush_all() {
         write_cr3(read_cr3());
     }
 }
-} // namespace
 
 uint64_t DirectMapFrameMemory::read(uint64_t mfn, unsigned index) { return entries_of(mfn)[index & 511]; }
 

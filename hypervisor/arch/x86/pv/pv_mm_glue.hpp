@@ -8,6 +8,11 @@
 
 namespace pv::x86 {
 
+// A full TLB flush including global entries (guests may set G on their L1
+// entries): toggling CR4.PGE flushes everything (SDM Vol. 3 §4.10.4.1).
+// Needed whenever another domain's mappings may be cached.
+void flush_tlb_including_global();
+
 class DirectMapFrameMemory final : public FrameMemory {
 public:
     uint64_t read(uint64_t mfn, unsigned index) override;

@@ -2,6 +2,7 @@
 
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/paging.hpp"
+#include "arch/x86/pv/pv_schedule.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/event/event_channels.hpp"
 #include "core/pv_mm/pv_mmu.hpp"
@@ -69,13 +70,14 @@ void PvServices::console_input_consume(size_t n) {
     input_count_ -= n;
 }
 
-void PvServices::yield(Vcpu&) {
-    // One vCPU per CPU so far: nothing else wants this CPU.
-}
+void PvServices::yield(Vcpu& vcpu) { pv_yield(vcpu); }
 
-void PvServices::block(Vcpu& vcpu) { vcpu.state = VcpuState::blocked; }
+// The handler set the state; the scheduler re-checks it under its lock, so
+// an event that woke the vCPU meanwhile is not lost.
+void PvServices::block(Vcpu& vcpu) { pv_sleep(vcpu); }
 
 void PvServices::domain_shutdown(Domain& domain, uint8_t reason) {
+    if (domain.state == DomainState::shut_down || domain.state == DomainState::dying) return;
     domain.state = DomainState::shut_down;
     domain.shutdown_reason = static_cast<abi::ShutdownReason>(reason);
     log_info("d{}: shut down ({})", domain.id(), reason_name(reason));

@@ -60,6 +60,8 @@ public:
     PvMmu* pv_mmu() override { return hooks_.mmu; }
     GrantTables* grant_tables() override { return hooks_.grants; }
     void set_grant_tables(GrantTables* grants) { hooks_.grants = grants; }
+    DomainControl* domain_control() override { return domain_control_; }
+    void set_domain_control(DomainControl* control) { domain_control_ = control; }
     void set_mmu(PvMmu* mmu) { hooks_.mmu = mmu; }
     // The machine's memory map (the boot loader's, sanitized), for
     // XENMEM_machine_memory_map; MemoryType values are the E820 types.
@@ -112,6 +114,7 @@ public:
 private:
     void fill_input();
     Hooks hooks_;
+    DomainControl* domain_control_ = nullptr;
     HypervisorVersionInfo version_;
     const MemoryRange* machine_memory_ = nullptr;
     size_t machine_memory_count_ = 0;

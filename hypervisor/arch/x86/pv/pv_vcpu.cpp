@@ -5,9 +5,9 @@
 #include "arch/x86/idt.hpp"
 #include "arch/x86/paging.hpp"
 #include "arch/x86/percpu.hpp"
+#include "arch/x86/pv/pv_schedule.hpp"
 #include "lib/log.hpp"
 
-extern "C" [[noreturn]] void x86_enter_guest_frame(const pv::x86::TrapFrame* frame, uint64_t destination);
 
 namespace pv::x86 {
 
@@ -15,6 +15,26 @@ namespace {
 PvEnvironment environment;
 constexpr uint64_t k_bounce_clear_flags = rflags::tf | rflags::vm | rflags::rf | rflags::nt | rflags::ac;
 } // namespace
+
+void frame_to_regs(const TrapFrame& f, GuestRegisters& r) {
+    r.r15 = f.r15; r.r14 = f.r14; r.r13 = f.r13; r.r12 = f.r12; r.r11 = f.r11; r.r10 = f.r10;
+    r.r9 = f.r9; r.r8 = f.r8; r.rbp = f.rbp; r.rdi = f.rdi; r.rsi = f.rsi; r.rdx = f.rdx;
+    r.rcx = f.rcx; r.rbx = f.rbx; r.rax = f.rax;
+    r.rip = f.rip; r.cs = f.cs; r.rflags = f.rflags; r.rsp = f.rsp; r.ss = f.ss;
+}
+
+// Back into the frame the guest resumes from, with what a guest can never
+// choose forced: ring 3 selectors, IF on, IOPL/NT/VM clear.
+void regs_to_frame(const GuestRegisters& r, TrapFrame& f) {
+    f.r15 = r.r15; f.r14 = r.r14; f.r13 = r.r13; f.r12 = r.r12; f.r11 = r.r11; f.r10 = r.r10;
+    f.r9 = r.r9; f.r8 = r.r8; f.rbp = r.rbp; f.rdi = r.rdi; f.rsi = r.rsi; f.rdx = r.rdx;
+    f.rcx = r.rcx; f.rbx = r.rbx; f.rax = r.rax;
+    f.rip = r.rip;
+    f.cs = (r.cs & 0xffff) | 3;
+    f.rflags = (r.rflags & rflags::guest_writable) | rflags::if_ | rflags::reserved1;
+    f.rsp = r.rsp;
+    f.ss = (r.ss & 0xffff) | 3;
+}
 
 void pv_set_environment(const PvEnvironment& env) { environment = env; }
 const PvEnvironment& pv_environment() { return environment; }
@@ -88,15 +108,7 @@ bool bounce_to_guest(Vcpu& v, TrapFrame& f, uint64_t handler, bool mask_events, 
     return true;
 }
 
-void pv_idle_forever() {
-    this_cpu().current = nullptr;
-    write_cr3(environment.hypervisor_cr3);
-    for (;;) {
-        if (environment.idle) environment.idle();
-        enable_interrupts_and_halt();
-        disable_interrupts();
-    }
-}
+void pv_idle_forever() { pv_idle_loop(); }
 
 void crash_domain(Vcpu& v, const TrapFrame& f, const char* why) {
     Domain& d = v.domain();
@@ -112,32 +124,6 @@ void crash_domain(Vcpu& v, const TrapFrame& f, const char* why) {
     v.state = VcpuState::offline;
     if (environment.domain_stopped) environment.domain_stopped(d);
     pv_idle_forever();
-}
-
-void pv_enter(Vcpu& v) {
-    PerCpu& cpu = this_cpu();
-    cpu.current = &v;
-    v.state = VcpuState::running;
-    if (environment.runstate) environment.runstate(v, true);
-    // Built here, then moved to the top of the stack by the exit stub: the
-    // top may overlap this very call chain.
-    TrapFrame local{};
-    TrapFrame* frame = &local;
-    const GuestRegisters& r = v.regs;
-    frame->r15 = r.r15; frame->r14 = r.r14; frame->r13 = r.r13; frame->r12 = r.r12;
-    frame->r11 = r.r11; frame->r10 = r.r10; frame->r9 = r.r9; frame->r8 = r.r8;
-    frame->rbp = r.rbp; frame->rdi = r.rdi; frame->rsi = r.rsi; frame->rdx = r.rdx;
-    frame->rcx = r.rcx; frame->rbx = r.rbx; frame->rax = r.rax;
-    frame->vector = 0;
-    frame->error_code = 0;
-    frame->rip = r.rip;
-    frame->cs = r.cs | 3;
-    frame->rflags = (r.rflags & rflags::guest_writable) | rflags::if_ | rflags::reserved1;
-    frame->rsp = r.rsp;
-    frame->ss = r.ss | 3;
-    disable_interrupts();
-    load_guest_state(v);
-    x86_enter_guest_frame(frame, cpu.stack_top - sizeof(TrapFrame));
 }
 
 } // namespace pv::x86

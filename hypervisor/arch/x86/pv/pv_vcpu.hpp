@@ -35,6 +35,12 @@ void pv_set_environment(const PvEnvironment& env);
 const PvEnvironment& pv_environment();
 
 abi::VcpuInfo& vcpu_info_of(Vcpu& v);
+
+// The guest's registers between the entry frame and the vCPU's saved copy;
+// into the frame with what a guest can never choose forced (ring 3
+// selectors, IF on, IOPL/NT/VM clear).
+void frame_to_regs(const TrapFrame& f, GuestRegisters& r);
+void regs_to_frame(const GuestRegisters& r, TrapFrame& f);
 // The vCPU's address space in its current mode.
 PvGuestSpace guest_space_of(Vcpu& v);
 
@@ -58,8 +64,5 @@ bool bounce_to_guest(Vcpu& v, TrapFrame& frame, uint64_t handler, bool mask_even
 [[noreturn]] void crash_domain(Vcpu& v, const TrapFrame& frame, const char* why);
 // The vCPU can no longer run (its domain stopped): idle this CPU.
 [[noreturn]] void pv_idle_forever();
-
-// Enter vCPU `v` on this CPU for the first time. Never returns.
-[[noreturn]] void pv_enter(Vcpu& v);
 
 } // namespace pv::x86
