@@ -38,7 +38,6 @@ struct PerCpu {
     // (~0 = never), and whether it must at its next return to a guest.
     uint64_t sched_deadline = ~0ull;
     bool need_resched = false;
-    const void* last_domain = nullptr; // the domain whose mappings the TLB may hold
     CpuDescriptorTables tables;
 };
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

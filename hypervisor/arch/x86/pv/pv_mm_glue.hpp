@@ -22,8 +22,10 @@ public:
     void clear_frame(uint64_t mfn) override;
 };
 
-// One vCPU per CPU so far, and guests run only on the boot CPU: local
-// flushes are complete flushes.
+// Flushes are local: a switch to a vCPU flushes everything (including
+// global entries), so a vCPU that moves between CPUs never meets stale
+// entries. Not yet done: shooting down the TLBs of other CPUs that run
+// vCPUs of the same domain at the same moment (Xen's dirty-CPU mask).
 class PvMmuHooks final : public MmuHooks {
 public:
     void flush_local(Vcpu& vcpu, bool one_va, uint64_t va) override;

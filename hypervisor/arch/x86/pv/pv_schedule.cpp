@@ -43,11 +43,10 @@ void save_vcpu(Vcpu& v, const TrapFrame& f) {
 bool load_vcpu(Vcpu& v, TrapFrame& f) {
     PerCpu& cpu = this_cpu();
     cpu.current = &v;
-    // Global entries of the domain that ran here before survive CR3 loads.
-    if (cpu.last_domain != &v.domain()) {
-        flush_tlb_including_global();
-        cpu.last_domain = &v.domain();
-    }
+    // Guests may set G on their L1 entries, and global entries survive CR3
+    // loads: whatever ran here before (another domain, or this one before
+    // its tables changed elsewhere) must not leave a mapping behind.
+    flush_tlb_including_global();
     if (environment.switch_in && !environment.switch_in(v)) return false;
     regs_to_frame(v.regs, f);
     load_fpu(v);
