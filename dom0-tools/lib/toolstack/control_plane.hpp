@@ -71,6 +71,16 @@ public:
     // System time in ns (for CPU shares and timestamps).
     virtual uint64_t now_ns() = 0;
 
+    // --- xen_version (any domain may ask) ------------------------------------
+    // XENVER_version ((major << 16) | minor) into `version` and
+    // XENVER_extraversion (NUL-terminated, at most `size` bytes with the NUL)
+    // into `extra`, for `pvctl info`. Optional: without it `info` leaves the
+    // version line out.
+    virtual Status hypervisor_version(uint32_t& version, char* extra, size_t size) {
+        (void)version, (void)extra, (void)size;
+        return Errno::enosys;
+    }
+
 protected:
     ~ControlPlane() = default;
 };

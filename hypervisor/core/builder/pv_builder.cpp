@@ -240,6 +240,20 @@ Result<PvBuildResult> build_pv_domain(DomainMemory& memory, const PvBuildRequest
     for (size_t i = 0; request.cmdline && request.cmdline[i] && i + 1 < sizeof(si.cmd_line); ++i) si.cmd_line[i] = request.cmdline[i];
     si.first_p2m_pfn = layout.first_p2m_pfn;
     si.nr_p2m_frames = layout.nr_p2m_frames;
+    if (!request.privileged) {
+        // A DomU's rings start empty (both indexes 0; connection 0 reads as
+        // connected in Xen's xencons_interface).
+        zero_bytes(memory.map(layout.console_pfn), k_page);
+        zero_bytes(memory.map(layout.xenstore_pfn), k_page);
+        result.console_pfn = layout.console_pfn;
+        result.console_mfn = memory.mfn_of(layout.console_pfn);
+        result.store_pfn = layout.xenstore_pfn;
+        result.store_mfn = request.store_evtchn ? memory.mfn_of(layout.xenstore_pfn) : 0;
+        si.console.domu.mfn = result.console_mfn;
+        si.console.domu.evtchn = request.console_evtchn;
+        si.store_mfn = result.store_mfn;
+        si.store_evtchn = request.store_evtchn;
+    }
     TRY(write_virtual(memory, layout, layout.start_info, &si, sizeof(si)));
 
     result.l4_maddr = memory.mfn_of(layout.pt_pfn) << 12;

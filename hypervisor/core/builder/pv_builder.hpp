@@ -37,6 +37,13 @@ struct PvBuildRequest {
     const char* cmdline = "";
     bool privileged = false;       // SIF_PRIVILEGED | SIF_INITDOMAIN
     uint64_t shared_info_maddr = 0; // machine address of the domain's shared_info
+    // DomU only (not privileged): the layout puts a xenstore page and a
+    // console ring page after start_info (as libxenguest does); the builder
+    // zeroes both and announces the console ring in start_info.console.domU
+    // with this event channel (the port in the new domain). A store_evtchn
+    // of 0 means no xenstore: start_info.store_mfn stays 0 too.
+    uint32_t console_evtchn = 0;
+    uint32_t store_evtchn = 0;
     GuestPolicy policy;
 };
 
@@ -50,6 +57,11 @@ struct PvBuildResult {
     uint64_t start_info = 0;    // RSI
     uint64_t pt_first_pfn = 0;  // page-table frames: [first, first + count)
     uint64_t pt_count = 0;
+    // DomU only: the rings' frames (what start_info announces).
+    uint64_t console_pfn = 0;
+    uint64_t console_mfn = 0;
+    uint64_t store_pfn = 0;
+    uint64_t store_mfn = 0; // 0 when store_evtchn was 0
     XenGuestInfo guest;
 };
 

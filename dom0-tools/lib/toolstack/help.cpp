@@ -1,0 +1,90 @@
+#include "dom0-tools/lib/toolstack/help.hpp"
+
+#include "dom0-tools/lib/toolstack/output.hpp"
+
+namespace pv::tools {
+
+const Toolstack::Verb Toolstack::k_verbs[] = {
+    {"create", "create CFG [-c] [KEY=VALUE...]",
+     "build and start a domain from the config file CFG",
+     "  -c          attach to the new domain's console (Ctrl-] detaches)\n"
+     "  KEY=VALUE   more xl.cfg settings, applied after the file's (e.g. memory=64 name=\"web\")\n",
+     &Toolstack::verb_create},
+    {"destroy", "destroy DOM", "stop a domain at once and give its memory back", "",
+     &Toolstack::verb_destroy},
+    {"shutdown", "shutdown DOM", "power a domain off; its on_poweroff setting applies", "",
+     &Toolstack::verb_shutdown},
+    {"reboot", "reboot DOM", "reboot a domain; its on_reboot setting applies", "",
+     &Toolstack::verb_reboot},
+    {"list", "list [-l]", "list domains: name, id, memory, vCPUs, state, CPU time",
+     "  -l   also the type, maximum memory, credit weight and cap\n"
+     "State: r running, b blocked, p paused, s shut down, c crashed, d dying\n",
+     &Toolstack::verb_list},
+    {"pause", "pause DOM", "stop running a domain's vCPUs until unpause", "",
+     &Toolstack::verb_pause},
+    {"unpause", "unpause DOM", "let a paused domain run again", "", &Toolstack::verb_unpause},
+    {"console", "console DOM", "attach to a domain's console (Ctrl-] detaches)",
+     "  Prints what the domain printed so far, then its output as it comes;\n"
+     "  what you type goes to the domain.\n",
+     &Toolstack::verb_console},
+    {"info", "info", "the hypervisor and host: version, CPUs, memory, virtualization", "",
+     &Toolstack::verb_info},
+    {"dmesg", "dmesg", "print the hypervisor's log", "", &Toolstack::verb_dmesg},
+    {"sched-credit", "sched-credit [-d DOM [-w W] [-c C]]",
+     "show or set the credit scheduler's weight and cap",
+     "  -d DOM   only this domain (with -w/-c: change it)\n"
+     "  -w W     weight 1-65535 (default 256): CPU share relative to the others\n"
+     "  -c C     cap: at most C percent of one CPU, 0 = no cap\n",
+     &Toolstack::verb_sched_credit},
+    {"vcpu-list", "vcpu-list [DOM]", "list vCPUs: host CPU, state, CPU time, affinity", "",
+     &Toolstack::verb_vcpu_list},
+    {"vcpu-pin", "vcpu-pin DOM VCPU CPUS", "restrict vCPU VCPU (or all) to the host CPUs CPUS",
+     "  VCPU   a vCPU number, or all\n"
+     "  CPUS   a CPU list such as 0-3,5 or all; ^N leaves CPU N out\n",
+     &Toolstack::verb_vcpu_pin},
+    {"help", "help [VERB]", "list the commands, or describe one", "", &Toolstack::verb_help},
+};
+const size_t Toolstack::k_verb_count = sizeof k_verbs / sizeof k_verbs[0];
+
+const Toolstack::Verb* Toolstack::find_verb(StringView name) {
+    for (const Verb& verb : k_verbs)
+        if (name == verb.name) return &verb;
+    return nullptr;
+}
+
+void print_help(Terminal& term) {
+    TerminalSink out(term);
+    print_to(out, "usage: pvctl COMMAND [ARGS]   (DOM is a domain id or name)\n");
+    for (size_t i = 0; i < Toolstack::k_verb_count; ++i) {
+        const Toolstack::Verb& verb = Toolstack::k_verbs[i];
+        print_to(out, "  {:<36} {}\n", verb.usage, verb.summary);
+    }
+    print_to(out, "pvctl COMMAND --help describes one command.\n");
+}
+
+void print_verb_help(const Toolstack::Verb& verb, Terminal& term) {
+    TerminalSink out(term);
+    print_to(out, "usage: pvctl {}\n{}\n{}", verb.usage, verb.summary, verb.details);
+}
+
+bool usage_error(Terminal& term, StringView verb, StringView problem, StringView word) {
+    const Toolstack::Verb* known = Toolstack::find_verb(verb);
+    const StringView usage = known ? StringView(known->usage) : verb;
+    if (word.empty()) return fail(term, "{}: {} (usage: pvctl {})", verb, problem, usage);
+    return fail(term, "{}: {} '{}' (usage: pvctl {})", verb, problem, word, usage);
+}
+
+bool Toolstack::verb_help(const Arguments& args, Terminal& term) {
+    if (args.count == 1) {
+        print_help(term);
+        return true;
+    }
+    if (args.count > 2) return usage_error(term, "help", "unexpected argument", args[2]);
+    const Verb* verb = find_verb(args[1]);
+    if (verb == nullptr)
+        return fail(term, "help: unknown command '{}' (pvctl help lists them)", args[1]);
+    print_verb_help(*verb, term);
+    return true;
+}
+
+} // namespace pv::tools
