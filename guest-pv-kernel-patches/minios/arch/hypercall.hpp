@@ -8,6 +8,7 @@
 #include "arch/frame.hpp"
 #include "include/public/callback.hpp"
 #include "include/public/console_io.hpp"
+#include "include/public/control.hpp"
 #include "include/public/event_channel.hpp"
 #include "include/public/hypercall.hpp"
 #include "include/public/memory.hpp"
@@ -128,6 +129,13 @@ inline long update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags) {
     return call(abi::Hypercall::update_va_mapping, va, pte, flags);
 }
 
+// Another domain's frame at `va` in our own page tables (a privileged
+// foreign mapping): `pte` names the frame of domain `domid`.
+inline long update_va_mapping_otherdomain(uint64_t va, uint64_t pte, uint64_t flags,
+                                          uint16_t domid) {
+    return call(abi::Hypercall::update_va_mapping_otherdomain, va, pte, flags, domid);
+}
+
 inline long mmuext_op(abi::MmuextOp* ops, uint32_t count, uint32_t* done) {
     return call(abi::Hypercall::mmuext_op, ptr(ops), count, ptr(done), abi::k_domid_self);
 }
@@ -148,6 +156,16 @@ inline long mmuext(abi::MmuextCmd cmd, uint64_t arg1 = 0, uint64_t arg2 = 0) {
 
 inline long memory_op(abi::MemoryOp op, void* arg) {
     return call(abi::Hypercall::memory_op, abi::raw(op), ptr(arg));
+}
+
+// ---- the toolstack interface (include/public/control.hpp; privileged) ----
+
+inline long sysctl(abi::Sysctl* op) {
+    return call(abi::Hypercall::sysctl, ptr(op));
+}
+
+inline long domctl(abi::Domctl* op) {
+    return call(abi::Hypercall::domctl, ptr(op));
 }
 
 // ---- events and time -------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "dom0/shell.hpp"
 
 #include "arch/hypercall.hpp"
+#include "kernel/pvclock.hpp"
 #include "kernel/xen_info.hpp"
 
 namespace minios {
@@ -36,6 +37,9 @@ const Shell::Command Shell::k_commands[] = {
     {"help", "list the commands", &Shell::cmd_help},
     {"info", "hypervisor version, capabilities and build; this domain and its module",
      &Shell::cmd_info},
+    {"pvctl", "manage domains: pvctl help lists the verbs (create, list, console, ...)",
+     &Shell::cmd_pvctl},
+    {"ls", "list the files of the initrd, mounted read-only at / (ls [DIR])", &Shell::cmd_ls},
     {"user", "run a user-mode process (syscalls bounced to this kernel)", &Shell::cmd_user},
     {"poweroff", "shut down (sched_op shutdown, poweroff)", &Shell::cmd_poweroff},
     {"reboot", "restart (sched_op shutdown, reboot)", &Shell::cmd_reboot},
@@ -52,31 +56,42 @@ void Shell::run() {
     bool read_error_reported = false;
     print(k_prompt);
     for (;;) {
-        char input[64];
-        const long n = console().read(input, sizeof input);
-        if (n <= 0) {
-            if (n < 0 && !read_error_reported) {
-                println("\ndom0: error: console_io(read) failed: {}", n);
+        const int c = terminal_.poll_char();
+        if (c < 0) {
+            if (terminal_.read_error() != 0 && !read_error_reported) {
+                println("\ndom0: error: console_io(read) failed: {}", terminal_.read_error());
                 read_error_reported = true;
             }
-            hv::sched_op(abi::SchedOp::yield);
+            background_work();
+            terminal_.wait();
             continue;
         }
-        for (long i = 0; i < n; ++i) {
-            switch (editor_.feed(input[i])) {
-            case LineEditor::Event::line:
-                execute(editor_.line());
-                print(k_prompt);
-                break;
-            case LineEditor::Event::cancelled:
-                print(k_prompt);
-                break;
-            case LineEditor::Event::none:
-                break;
-            }
+        switch (editor_.feed(static_cast<char>(c))) {
+        case LineEditor::Event::line:
+            execute(editor_.line());
+            print(k_prompt);
+            break;
+        case LineEditor::Event::cancelled:
+            print(k_prompt);
+            break;
+        case LineEditor::Event::none:
+            break;
         }
         console().flush();
     }
+}
+
+// Nothing typed: the toolstack drains guest consoles and applies the
+// domains' lifecycle policies. Not at every keyboard check (ConsoleTerminal::
+// k_wait_ns): a walk over the domains costs a few domctls, and a guest's
+// console ring easily holds what it prints in a tenth of a second.
+void Shell::background_work() {
+    constexpr uint64_t k_poll_interval_ns = 100'000'000;
+    const abi::VcpuInfo* vcpu = kernel_.events.vcpu_info();
+    const uint64_t now = vcpu != nullptr ? system_time_ns(vcpu->time) : 0;
+    if (vcpu != nullptr && now - last_poll_ns_ < k_poll_interval_ns) return;
+    last_poll_ns_ = now;
+    toolstack_.poll(terminal_);
 }
 
 bool Shell::execute(pv::StringView line) {
@@ -90,6 +105,12 @@ bool Shell::execute(pv::StringView line) {
         if (name == pv::StringView(c.name)) return (this->*c.handler)(args);
     println("dom0: unknown command '{}' (try 'help')", name);
     return false;
+}
+
+bool Shell::cmd_pvctl(pv::StringView args) {
+    const bool ok = toolstack_.run(args, terminal_);
+    console().flush();
+    return ok;
 }
 
 bool Shell::cmd_help(pv::StringView) {
@@ -153,6 +174,11 @@ void Shell::print_module() {
     }
     if (!m.mapped) {
         println("module: {} bytes at pfn {:#x} (not mapped)", m.size, m.first_pfn);
+        return;
+    }
+    if (files_.unmounted_reason() == nullptr) {
+        println("module: {} bytes at {:p}: cpio archive, {} entries, mounted at /", m.size, m.data,
+                files_.archive().entry_count());
         return;
     }
     // Show its first line when it is text, else its first bytes.

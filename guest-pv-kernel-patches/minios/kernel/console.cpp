@@ -4,7 +4,16 @@
 
 namespace minios {
 
+long Console::attach_ring(const BootInfo& boot, bool pv_mmu_allowed) {
+    flush(); // text so far goes where it was meant to go
+    return ring_.attach(boot, pv_mmu_allowed);
+}
+
 void Console::emit(const char* data, size_t size) {
+    if (ring_.attached()) {
+        ring_.write(data, size);
+        return;
+    }
     while (size > 0) {
         const long rc = hv::console_io(pv::abi::ConsoleIoOp::write, size, data);
         // Xen's write returns 0 for "all written"; a hypervisor may also
@@ -35,6 +44,7 @@ void Console::flush() {
 
 long Console::read(char* buffer, size_t capacity) {
     flush(); // a prompt must be visible before we wait for its answer
+    if (ring_.attached()) return static_cast<long>(ring_.read(buffer, capacity));
     const long rc = hv::console_io(pv::abi::ConsoleIoOp::read, capacity, buffer);
     if (rc < 0) last_error_ = rc;
     return rc;

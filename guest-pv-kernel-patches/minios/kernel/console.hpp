@@ -1,9 +1,12 @@
 // The console minios prints to and reads from. For the initial domain that
-// is the hypervisor's own console (console_io write/read). A DomU will use
-// the shared console ring instead (a later issue); until then it writes
-// through console_io too, which a hypervisor may show or drop.
+// is the hypervisor's own console (console_io write/read). A DomU whose
+// start_info announces a console ring (console.domU.mfn != 0) uses the ring
+// once attach_ring() succeeded (kernel/console_ring.hpp); until then, and
+// without a ring, it writes through console_io, which a hypervisor may show
+// or drop.
 #pragma once
 
+#include "kernel/console_ring.hpp"
 #include "lib/format.hpp"
 #include "lib/string_view.hpp"
 
@@ -22,12 +25,18 @@ public:
     // many (0 when nothing waits) or a negative Xen errno.
     long read(char* buffer, size_t capacity);
 
+    // Switches output and input to the DomU console ring. Returns
+    // ConsoleRingFrontend::attach()'s result; on failure nothing changes.
+    long attach_ring(const BootInfo& boot, bool pv_mmu_allowed);
+    const ConsoleRingFrontend& ring() const { return ring_; }
+
     // Result of the last hypercall that failed, for diagnostics (0 if none).
     long last_error() const { return last_error_; }
 
 private:
     void emit(const char* data, size_t size);
 
+    ConsoleRingFrontend ring_;
     char buffer_[256];
     size_t used_ = 0;
     long last_error_ = 0;

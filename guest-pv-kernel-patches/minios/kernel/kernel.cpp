@@ -21,6 +21,18 @@ void run_constructors() {
         (*c)();
 }
 
+// One line on where the console goes (the ring's output reaches Dom0, a
+// failure to attach is reported through console_io, the only way left).
+void print_console_report(long ring_rc) {
+    const ConsoleRingFrontend& ring = console().ring();
+    if (ring.attached())
+        println("minios: console ring at mfn {:#x} ({}), event channel {}", ring.mfn(),
+                ring.in_bootstrap_mapping() ? "in the bootstrap mapping" : "mapped anew",
+                ring.port());
+    else if (ring_rc < 0)
+        println("minios: console ring not attached ({}); using console_io", ring_rc);
+}
+
 } // namespace
 
 Console& console() {
@@ -51,8 +63,15 @@ extern "C" [[noreturn]] void minios_start(const abi::StartInfo* start_info, uint
     const char* layout_problem = parse_boot_info(start_info, entry_rsp, k.boot);
     k.quiet = layout_problem == nullptr && has_option(k.boot.command_line(), "quiet");
     k.pv_mmu = layout_problem != nullptr || !has_option(k.boot.command_line(), "no-pv-mmu");
+    // A DomU's console is its ring: attach before the first line so that
+    // the whole boot report reaches the backend.
+    const long ring_rc = layout_problem == nullptr && !k.boot.is_initial_domain() &&
+                                 start_info->console.domu.mfn != 0
+                             ? console().attach_ring(k.boot, k.pv_mmu)
+                             : 0;
     if (!k.quiet) print_boot_info(k.boot);
     if (layout_problem != nullptr) panic("start of day: {}", layout_problem);
+    if (!k.quiet || ring_rc < 0) print_console_report(ring_rc);
 
     const char* what = nullptr;
     if (const long rc = install_traps(what); rc < 0) panic("{} failed: {}", what, rc);

@@ -342,8 +342,9 @@ TEST_CASE("config: the sample configs parse", "[config]") {
     REQUIRE(hello.ok);
     CHECK(hello.warning_count == 0);
     CHECK(std::string(hello.config.name) == "hello");
-    CHECK(hello.config.type == DomainType::automatic);
+    CHECK(hello.config.type == DomainType::pv); // minios has no PVH entry point
     CHECK(std::string(hello.config.kernel) == "/guests/minios-hello");
+    CHECK(std::string(hello.config.cmdline) == "quiet");
 
     const auto spin = parse(read_file(config_test::sample_path("spin.cfg")), "spin.cfg");
     INFO(spin.message);
@@ -353,4 +354,20 @@ TEST_CASE("config: the sample configs parse", "[config]") {
     CHECK(spin.config.weight == 256);
     CHECK(spin.config.cpu_affinity[0] == 1);
     CHECK(spin.config.on_crash == ShutdownAction::preserve);
+
+    const auto crash = parse(read_file(config_test::sample_path("crash.cfg")), "crash.cfg");
+    INFO(crash.message);
+    REQUIRE(crash.ok);
+    CHECK(crash.warning_count == 0);
+    CHECK(std::string(crash.config.name) == "crash");
+    CHECK(std::string(crash.config.kernel) == "/guests/minios-hello");
+    CHECK(std::string(crash.config.cmdline) == "quiet crash-after=3");
+    CHECK(crash.config.on_crash == ShutdownAction::destroy);
+
+    const auto probe = parse(read_file(config_test::sample_path("probe.cfg")), "probe.cfg");
+    INFO(probe.message);
+    REQUIRE(probe.ok);
+    CHECK(probe.warning_count == 0);
+    CHECK(std::string(probe.config.name) == "probe");
+    CHECK(std::string(probe.config.cmdline) == "quiet probe-control exit-after=5");
 }

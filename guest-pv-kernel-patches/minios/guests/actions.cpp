@@ -1,0 +1,102 @@
+#include "guests/actions.hpp"
+
+#include "arch/hypercall.hpp"
+#include "guests/clock.hpp"
+#include "guests/options.hpp"
+#include "include/public/control.hpp"
+#include "include/public/errno.hpp"
+#include "kernel/kernel.hpp"
+
+namespace minios::guests {
+namespace {
+
+// An address below every mapping a PV guest has (the first 4 KiB are never
+// mapped: the builder starts at VIRT_BASE and minios maps nothing low).
+constexpr uintptr_t k_unmapped_address = 0x10;
+
+const char* errno_name(long rc) {
+    switch (static_cast<abi::Errno>(-rc)) {
+    case abi::Errno::eperm:
+        return "EPERM";
+    case abi::Errno::eacces:
+        return "EACCES";
+    case abi::Errno::einval:
+        return "EINVAL";
+    case abi::Errno::efault:
+        return "EFAULT";
+    case abi::Errno::esrch:
+        return "ESRCH";
+    case abi::Errno::enosys:
+        return "ENOSYS";
+    default:
+        return "errno";
+    }
+}
+
+void report(pv::StringView name, const char* what, long rc) {
+    if (rc >= 0)
+        println("{}: {}: {} (allowed)", name, what, rc);
+    else
+        println("{}: {}: {} ({})", name, what, rc, errno_name(rc));
+}
+
+} // namespace
+
+uint64_t Ending::next(uint64_t fallback) const {
+    uint64_t at = fallback;
+    if (crash_at != 0 && crash_at < at) at = crash_at;
+    if (exit_at != 0 && exit_at < at) at = exit_at;
+    return at;
+}
+
+Ending read_ending(pv::StringView command_line, uint64_t start) {
+    Ending e;
+    uint64_t seconds = 0;
+    // start + 1 for 0 seconds: still "set" (0 means never).
+    if (option_number(command_line, "crash-after", seconds))
+        e.crash_at = start + seconds * k_ns_per_second + 1;
+    if (option_number(command_line, "exit-after", seconds))
+        e.exit_at = start + seconds * k_ns_per_second + 1;
+    return e;
+}
+
+void end_if_due(const Ending& ending, uint64_t now, pv::StringView name) {
+    if (ending.crash_at != 0 && now >= ending.crash_at) crash_on_purpose(name);
+    if (ending.exit_at != 0 && now >= ending.exit_at) power_off(name);
+}
+
+[[noreturn]] void crash_on_purpose(pv::StringView name) {
+    println("{}: crashing on purpose (write to {:#x} with no trap table)", name,
+            k_unmapped_address);
+    console().flush();
+    hv::set_trap_table(nullptr);
+    // Through a register, so the compiler cannot see (and drop) a store to
+    // a constant address.
+    uintptr_t address = k_unmapped_address;
+    asm volatile("movb $1, (%0)" : "+r"(address)::"memory");
+    println("{}: survived the write to {:#x}; crashing through sched_op", name,
+            k_unmapped_address);
+    crash_domain();
+}
+
+[[noreturn]] void power_off(pv::StringView name) {
+    println("{}: powering off", name);
+    console().flush();
+    hv::shutdown(abi::ShutdownReason::poweroff);
+    panic("sched_op(shutdown, poweroff) returned");
+}
+
+void probe_control(pv::StringView name) {
+    abi::Domctl domctl{};
+    domctl.cmd = abi::raw(abi::DomctlCmd::getdomaininfo);
+    domctl.interface_version = abi::k_control_interface_version;
+    domctl.domain = 0;
+    report(name, "domctl", hv::call(abi::Hypercall::domctl, hv::ptr(&domctl)));
+
+    abi::Sysctl sysctl{};
+    sysctl.cmd = abi::raw(abi::SysctlCmd::physinfo);
+    sysctl.interface_version = abi::k_control_interface_version;
+    report(name, "sysctl", hv::call(abi::Hypercall::sysctl, hv::ptr(&sysctl)));
+}
+
+} // namespace minios::guests
