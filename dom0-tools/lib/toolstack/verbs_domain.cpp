@@ -37,6 +37,21 @@ bool resolve_beside(StringView config_path, char* path, size_t capacity) {
     return true;
 }
 
+// A bare override value that the config syntax would refuse as unquoted
+// text: anything but a number, a quoted string or a list.
+bool needs_quotes(StringView value) {
+    if (value.empty()) return false;
+    const char first = value[0];
+    if (first == '"' || first == '\'' || first == '[') return false;
+    for (char c : value)
+        if (c == '"' || c == '\\' || c == '\n') return false; // leave odd input to the parser's message
+    bool number = true;
+    for (char c : value)
+        number = number && ((c >= '0' && c <= '9') || c == 'x' || c == 'X' || (c >= 'a' && c <= 'f') ||
+                            (c >= 'A' && c <= 'F'));
+    return !(number && first >= '0' && first <= '9');
+}
+
 } // namespace
 
 bool Toolstack::verb_create(const Arguments& args, Terminal& term) {
@@ -53,10 +68,20 @@ bool Toolstack::verb_create(const Arguments& args, Terminal& term) {
         }
         if (!is_setting(args[i]))
             return usage_error(term, "create", "unexpected argument", args[i]);
-        if (used + args[i].size() + 1 >= sizeof overrides)
+        // `name=web` as well as xl's `name="web"`: a bare word that is not a
+        // number or a list is text (the file itself must quote text).
+        const StringView setting = args[i];
+        const size_t eq = setting.find('=');
+        const StringView value = setting.substr(eq + 1);
+        const bool quote = needs_quotes(value);
+        if (used + setting.size() + 3 >= sizeof overrides)
             return usage_error(term, "create", "too many KEY=VALUE settings");
-        for (char c : args[i])
+        for (size_t j = 0; j <= eq; ++j)
+            overrides[used++] = setting[j];
+        if (quote) overrides[used++] = '"';
+        for (char c : value)
             overrides[used++] = c;
+        if (quote) overrides[used++] = '"';
         overrides[used++] = '\n';
     }
 

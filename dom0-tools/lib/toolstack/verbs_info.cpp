@@ -93,6 +93,8 @@ bool Toolstack::verb_info(const Arguments& args, Terminal& term) {
              info.virt_caps & abi::k_virt_cap_vmx ? " VMX" : "");
     print_to(out, "total_memory   : {} MiB\n", info.total_pages / k_pages_per_mib);
     print_to(out, "free_memory    : {} MiB\n", info.free_pages / k_pages_per_mib);
+    // Exact, for telling whether anything leaked.
+    print_to(out, "free_pages     : {}\n", info.free_pages);
     return true;
 }
 

@@ -40,6 +40,7 @@ const Shell::Command Shell::k_commands[] = {
     {"pvctl", "manage domains: pvctl help lists the verbs (create, list, console, ...)",
      &Shell::cmd_pvctl},
     {"ls", "list the files of the initrd, mounted read-only at / (ls [DIR])", &Shell::cmd_ls},
+    {"sleep", "wait SECONDS (1-3600) while guests run and their consoles drain", &Shell::cmd_sleep},
     {"user", "run a user-mode process (syscalls bounced to this kernel)", &Shell::cmd_user},
     {"poweroff", "shut down (sched_op shutdown, poweroff)", &Shell::cmd_poweroff},
     {"reboot", "restart (sched_op shutdown, reboot)", &Shell::cmd_reboot},
@@ -92,6 +93,33 @@ void Shell::background_work() {
     if (vcpu != nullptr && now - last_poll_ns_ < k_poll_interval_ns) return;
     last_poll_ns_ = now;
     toolstack_.poll(terminal_);
+}
+
+// Waits as the prompt does (blocked between looks), so that guests get the
+// CPUs and the toolstack's background work goes on meanwhile.
+bool Shell::cmd_sleep(pv::StringView args) {
+    args = trim(args);
+    uint64_t seconds = 0;
+    bool digits = !args.empty() && args.size() <= 4;
+    for (char c : args) {
+        if (c < '0' || c > '9') digits = false;
+        else seconds = seconds * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (!digits || seconds == 0 || seconds > 3600) {
+        println("sleep: error: expected a whole number of seconds from 1 to 3600, got '{}'", args);
+        return false;
+    }
+    const abi::VcpuInfo* vcpu = kernel_.events.vcpu_info();
+    if (vcpu == nullptr) {
+        println("sleep: error: no clock (shared_info is not mapped)");
+        return false;
+    }
+    const uint64_t until = system_time_ns(vcpu->time) + seconds * 1'000'000'000ull;
+    while (system_time_ns(vcpu->time) < until) {
+        background_work();
+        terminal_.wait();
+    }
+    return true;
 }
 
 bool Shell::execute(pv::StringView line) {

@@ -41,6 +41,7 @@ private:
     bool cmd_pvctl(pv::StringView args);
     bool cmd_poweroff(pv::StringView args);
     bool cmd_reboot(pv::StringView args);
+    bool cmd_sleep(pv::StringView args);
     bool cmd_user(pv::StringView args);
 
     bool shutdown(abi::ShutdownReason reason, const char* what);

@@ -107,6 +107,17 @@ TEST_CASE("create takes KEY=VALUE overrides and keeps a name= the command line h
     CHECK(f.hv.find("hello") == nullptr);
 }
 
+TEST_CASE("a bare override value is text unless it is a number", "[toolstack][create]") {
+    ToolstackFixture f;
+    REQUIRE(f.run("create /guests/hello.cfg name=web memory=0x10 cpus=1"));
+    FakeDomain* d = f.hv.find("web");
+    REQUIRE(d != nullptr);
+    CHECK(d->p2m.size() == 16 * 256);
+    // A bare word where a number belongs is still the parser's error.
+    CHECK_FALSE(f.run("create /guests/hello.cfg name=other memory=lots"));
+    CHECK(f.hv.find("other") == nullptr);
+}
+
 TEST_CASE("create -c attaches the console after starting", "[toolstack][create][console]") {
     ToolstackFixture f;
     f.term.on_wait = [&](int waits) {
