@@ -16,7 +16,7 @@ void describe(Domain& d, abi::DomctlDomainInfo& info) {
     info = {};
     info.domain = d.id();
     switch (d.state) {
-    case DomainState::running: info.flags |= abi::k_dominfo_running; break;
+    case DomainState::running: break; // running: a vCPU on a CPU now (below)
     case DomainState::paused: info.flags |= abi::k_dominfo_paused; break;
     case DomainState::shut_down: info.flags |= abi::k_dominfo_shutdown; break;
     case DomainState::dying: info.flags |= abi::k_dominfo_dying; break;
@@ -31,6 +31,8 @@ void describe(Domain& d, abi::DomctlDomainInfo& info) {
         if (!v) continue;
         if (v->state != VcpuState::offline) ++info.nr_online_vcpus;
         if (v->state != VcpuState::blocked && v->state != VcpuState::offline) all_blocked = false;
+        // As xl's `r`: on a CPU right now.
+        if (v->state == VcpuState::running && d.state == DomainState::running) info.flags |= abi::k_dominfo_running;
         info.cpu_time_ns += v->cpu_time_ns;
     }
     if (all_blocked) info.flags |= abi::k_dominfo_blocked;

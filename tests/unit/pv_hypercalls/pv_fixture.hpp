@@ -95,6 +95,9 @@ public:
         descriptor_updates.emplace_back(maddr, desc);
         return 0;
     }
+    // domctl's lifecycle commands reach `control` (tests/unit/control/
+    // fake_domain_control.hpp); null: they answer -ENOSYS.
+    DomainControl* domain_control() override { return control; }
 
     HypervisorVersionInfo version;
     uint8_t handle[16];
@@ -116,6 +119,7 @@ public:
     std::vector<uint64_t> gdt_frames;
     unsigned gdt_entries = 0;
     std::vector<std::pair<uint64_t, uint64_t>> descriptor_updates;
+    DomainControl* control = nullptr;
 };
 
 inline constexpr uint64_t k_guest_base = 0x0000'0000'0040'0000;
