@@ -7,6 +7,6 @@ boot --uefi --timeout "$UEFI_TIMEOUT" --exec poweroff
 expect_clean_pass
 expect_line "${LOG}boot: multiboot2 from 'GRUB [^']*', command line 'console=com1 test-exit'$"
 expect_line "${LOG}module 0: .* 'dom0'$"
-expect_line "${LOG}module 1: .* 'boot-check module-arg=1'$"
+expect_line "${LOG}module 1: .* 'guests'$"
 expect_dom0_poweroff
 pass

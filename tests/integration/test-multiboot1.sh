@@ -11,7 +11,7 @@ expect_line "${LOG}boot: multiboot1 from 'qemu', command line '.*paravane consol
 expect_line "${LOG}memory: [0-9]+ MiB usable"
 expect_line "${LOG}modules: 2$"
 expect_line "${LOG}module 0: .* '[^ ']*/minios-dom0 dom0'$"
-expect_line "${LOG}module 1: .* '[^ ']*/boot-check.module boot-check module-arg=1'$"
+expect_line "${LOG}module 1: .* '[^ ']*/guests.cpio guests'$"
 expect_line "^minios: command line 'dom0'$"
 expect_dom0_poweroff
 pass
