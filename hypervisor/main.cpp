@@ -13,6 +13,7 @@
 #include "arch/x86/percpu.hpp"
 #include "arch/x86/pic.hpp"
 #include "arch/x86/pv/boot_domain.hpp"
+#include "arch/x86/pv/boot_time_domains.hpp"
 #include "arch/x86/pv/domain_registry.hpp"
 #include "arch/x86/pv/pv_domain_control.hpp"
 #include "arch/x86/pv/pv_schedule.hpp"
@@ -550,7 +551,15 @@ void init_scheduling() {
     pv_services.set_domain_control(domain_control);
 }
 
-// Dom0 from the first boot module; without one the hypervisor idles.
+// The other CPUs join the scheduler from their idle loop.
+[[noreturn]] void start_scheduling() {
+    smp.set_idle_hook(join_scheduler);
+    __atomic_store_n(&scheduling_started, true, __ATOMIC_RELEASE);
+    for (uint32_t cpu = 1; cpu < smp.online_count(); ++cpu) send_event_check(cpu);
+    pv_idle_loop();
+}
+
+// Dom0 from the first boot module, or the domains a device tree describes.
 void start_dom0() {
     prepare_cpu_for_guests();
     set_interrupt_handler(vector::event_check_ipi, [](TrapFrame&) {
@@ -590,6 +599,15 @@ void start_dom0() {
     init_pv_mmu();
     init_scheduling();
 
+    // Boot-time domains (arch/x86/pv/boot_time_domains.hpp): with a device
+    // tree module, the tree says what runs; without one, Dom0 as always.
+    BootTimeDomains described({&boot_info, &frames, pv_mmu, domain_control, &domains, options.dom0_mem_bytes,
+                               options.test_exit});
+    if (described.present() && !described.dom0()) {
+        described.start_domus();
+        start_scheduling();
+    }
+
     auto created = domains.create(0, true);
     if (!created) panic("dom0: no memory for the domain's bookkeeping");
     PvDomain& d0 = **created;
@@ -603,6 +621,7 @@ void start_dom0() {
     request.m2p = &m2p;
     request.hypervisor_cr3 = page_tables.root_phys();
     request.memory_bytes = options.dom0_mem_bytes;
+    described.describe_dom0(request);
     if (!build_boot_domain(request, domain, boot_vcpu) ||
         !pv_mmu->adopt_boot_page_tables(boot_vcpu, boot_vcpu.pv.kernel_cr3 >> 12)) {
         log_error("dom0: not started");
@@ -611,7 +630,7 @@ void start_dom0() {
     }
     // Dom0's vCPUs: one per online CPU (up to Domain::k_max_vcpus); vCPU 0
     // starts now, the others when Dom0 brings them up.
-    uint32_t vcpus = smp.online_count() < Domain::k_max_vcpus ? smp.online_count() : Domain::k_max_vcpus;
+    uint32_t vcpus = described.dom0_vcpus(smp.online_count() < Domain::k_max_vcpus ? smp.online_count() : Domain::k_max_vcpus);
     d0.add_vcpus(vcpus);
     for (uint32_t id = 0; id < vcpus; ++id) fpu_init_state(d0.vcpu(id));
     auto* shared = static_cast<abi::SharedInfo*>(phys_to_virt(domain.shared_info_mfn * 4096));
@@ -632,11 +651,8 @@ void start_dom0() {
     time_of(boot_vcpu)->start();
     boot_vcpu.state = VcpuState::runnable;
     pv_wake(boot_vcpu);
-    // The other CPUs join the scheduler from their idle loop.
-    smp.set_idle_hook(join_scheduler);
-    __atomic_store_n(&scheduling_started, true, __ATOMIC_RELEASE);
-    for (uint32_t cpu = 1; cpu < smp.online_count(); ++cpu) send_event_check(cpu);
-    pv_idle_loop();
+    described.start_domus();
+    start_scheduling();
 }
 
 } // namespace

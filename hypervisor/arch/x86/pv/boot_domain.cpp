@@ -73,8 +73,8 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
         log_error("dom0: no boot module: nothing to run as the boot domain");
         return Errno::enoent;
     }
-    const BootModule& kernel = boot.modules[0];
-    const BootModule* initrd = boot.module_count > 1 ? &boot.modules[1] : nullptr;
+    const BootModule& kernel = req.kernel ? *req.kernel : boot.modules[0];
+    const BootModule* initrd = req.kernel ? req.initrd : boot.module_count > 1 ? &boot.modules[1] : nullptr;
 
     uint64_t available = req.frames->free_count() * k_page;
     uint64_t bytes = req.memory_bytes ? req.memory_bytes : k_default_memory;
@@ -112,7 +112,7 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
     }
     // The domain's command line: the module's, as Xen cooks it.
     char cmdline[sizeof kernel.cmdline];
-    StringView cooked = cook_cmdline(boot, kernel.cmdline);
+    StringView cooked = req.cmdline ? StringView(req.cmdline) : cook_cmdline(boot, kernel.cmdline);
     for (size_t i = 0; i <= cooked.size() && i < sizeof cmdline; ++i) cmdline[i] = i < cooked.size() ? cooked[i] : '\0';
     cmdline[sizeof cmdline - 1] = '\0';
     build.cmdline = cmdline;
@@ -126,7 +126,7 @@ Status build_boot_domain(const BootDomainRequest& req, Domain& domain, Vcpu& vcp
     if (!built) {
         char reason[160];
         error.render(reason, sizeof reason);
-        log_error("dom0: cannot boot module 0: {}", reason);
+        log_error("dom0: cannot boot module {}: {}", &kernel - boot.modules, reason);
         (void)req.frames->free(*shared);
         memory.release();
         return built.error();

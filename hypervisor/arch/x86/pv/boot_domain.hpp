@@ -19,6 +19,12 @@ struct BootDomainRequest {
     uint64_t hypervisor_cr3 = 0; // its L4 slots 256-271 go into the guest's L4
     uint64_t memory_bytes = 0;   // dom0_mem=; 0 = the default
     uint64_t wallclock_seconds = 0;
+    // A device-tree description's choice (boot_time_domains.hpp). Without
+    // `kernel`: module 0, module 1 as the initrd and module 0's command line.
+    // With it: `initrd` (may be null), and `cmdline` if not null.
+    const BootModule* kernel = nullptr;
+    const BootModule* initrd = nullptr;
+    const char* cmdline = nullptr;
 };
 
 // Builds the domain into `domain` with its vCPU 0 `vcpu`. On failure logs

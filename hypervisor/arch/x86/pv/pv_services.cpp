@@ -20,21 +20,30 @@ const char* reason_name(uint8_t reason) {
 // Guest output goes to the hypervisor console as whole lines prefixed with
 // the domain (Xen prints "(d0) ..." the same way), so that guest and
 // hypervisor lines never interleave mid-line.
+void PvServices::emit_line() {
+    line_[line_length_] = '\0';
+    if (line_privileged_ && hooks_.console) {
+        hooks_.console->write(StringView(line_, line_length_));
+        hooks_.console->write("\n");
+    } else {
+        log_info("(d{}) {}", line_domain_, StringView(line_, line_length_));
+    }
+    line_length_ = 0;
+}
+
 void PvServices::console_write(Domain& domain, StringView bytes) {
+    LockGuard guard(console_lock_);
+    // Another domain's unfinished line goes out on its own first.
+    if (line_length_ > 0 && line_domain_ != domain.id()) emit_line();
+    line_domain_ = domain.id();
+    line_privileged_ = domain.privileged();
     for (char c : bytes) {
         if (c == '\r') continue;
         if (c != '\n' && line_length_ < sizeof line_ - 1) {
             line_[line_length_++] = c;
             if (line_length_ < sizeof line_ - 1) continue;
         }
-        line_[line_length_] = '\0';
-        if (domain.privileged() && hooks_.console) {
-            hooks_.console->write(StringView(line_, line_length_));
-            hooks_.console->write("\n");
-        } else {
-            log_info("(d{}) {}", domain.id(), StringView(line_, line_length_));
-        }
-        line_length_ = 0;
+        emit_line();
     }
     // A prompt has no newline: show it now.
     if (domain.privileged() && hooks_.console && line_length_ > 0) {

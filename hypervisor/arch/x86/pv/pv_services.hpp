@@ -6,6 +6,7 @@
 #include "arch/x86/uart.hpp"
 #include "core/boot/boot_info.hpp"
 #include "lib/log.hpp"
+#include "lib/spinlock.hpp"
 #include "lib/status.hpp"
 #include "core/pv_hypercalls/services.hpp"
 
@@ -113,6 +114,7 @@ public:
 
 private:
     void fill_input();
+    void emit_line();
     Hooks hooks_;
     DomainControl* domain_control_ = nullptr;
     HypervisorVersionInfo version_;
@@ -120,8 +122,13 @@ private:
     size_t machine_memory_count_ = 0;
     char input_[256] = {};
     size_t input_head_ = 0, input_count_ = 0;
+    // Guest output being gathered into a line, and whose it is. Boot-time
+    // DomUs on several CPUs write at once: console_lock_ guards these.
+    SpinLock console_lock_;
     char line_[256] = {};
     size_t line_length_ = 0;
+    DomainId line_domain_ = DomainId{0};
+    bool line_privileged_ = false;
 };
 
 } // namespace pv::x86
