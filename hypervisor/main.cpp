@@ -522,6 +522,20 @@ void init_pv_mmu() {
     pv_services.set_machine_memory(boot_info.memory, boot_info.memory_count);
 }
 
+// Every domain's wallclock (shared_info wc_*) at system time 0: the RTC at
+// boot, less the time since. Domains built later copy it.
+abi::SharedInfo wallclock_source;
+void read_boot_wallclock() {
+    int64_t rtc_seconds = 0;
+    if (!read_rtc_unix_time(rtc_seconds)) {
+        log_warning("time: the RTC gives no valid date; guests see a wallclock of 1970");
+        return;
+    }
+    uint64_t uptime = system_clock.now_ns();
+    uint64_t boot_ns = uint64_t(rtc_seconds) * 1'000'000'000ull - uptime;
+    update_wallclock(wallclock_source, boot_ns / 1'000'000'000ull, uint32_t(boot_ns % 1'000'000'000ull));
+}
+
 void init_scheduling() {
     scheduler = new (scheduler_storage) sched::HypervisorScheduler(smp.online_count());
     PvScheduleEnvironment env;
@@ -543,10 +557,8 @@ void init_scheduling() {
     parts.grants = grant_tables;
     parts.services = &pv_services;
     parts.scheduler = scheduler;
-    parts.wallclock = []() -> const abi::SharedInfo* {
-        PvDomain* d0 = dom0();
-        return d0 ? static_cast<const abi::SharedInfo*>(phys_to_virt(d0->domain.shared_info_mfn * 4096)) : nullptr;
-    };
+    read_boot_wallclock();
+    parts.wallclock = []() -> const abi::SharedInfo* { return &wallclock_source; };
     domain_control = new (domain_control_storage) PvDomainControl(parts);
     pv_services.set_domain_control(domain_control);
 }
@@ -635,15 +647,8 @@ void start_dom0() {
     for (uint32_t id = 0; id < vcpus; ++id) fpu_init_state(d0.vcpu(id));
     auto* shared = static_cast<abi::SharedInfo*>(phys_to_virt(domain.shared_info_mfn * 4096));
     d0.events.attach_shared_info(shared);
-    // Wallclock at system time 0: the RTC now, less the time since boot.
-    int64_t rtc_seconds = 0;
-    if (read_rtc_unix_time(rtc_seconds)) {
-        uint64_t uptime = system_clock.now_ns();
-        uint64_t boot_ns = uint64_t(rtc_seconds) * 1'000'000'000ull - uptime;
-        update_wallclock(*shared, boot_ns / 1'000'000'000ull, uint32_t(boot_ns % 1'000'000'000ull));
-    } else {
-        log_warning("time: the RTC gives no valid date; guests see a wallclock of 1970");
-    }
+    update_wallclock(*shared, uint64_t(wallclock_source.wc_sec_hi) << 32 | wallclock_source.wc_sec,
+                     wallclock_source.wc_nsec);
     if (!domain_control->add_to_scheduler(d0)) panic("dom0: the scheduler has no room");
     boot_vcpu.initialised = true;
     log_info("dom0: {} vCPU{}", vcpus, vcpus == 1 ? "" : "s");
