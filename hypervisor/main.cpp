@@ -17,6 +17,7 @@
 #include "arch/x86/pv/domain_registry.hpp"
 #include "arch/x86/pv/pv_domain_control.hpp"
 #include "arch/x86/pv/pv_schedule.hpp"
+#include "arch/x86/pv/remote_tlb.hpp"
 #include "arch/x86/pv/emulate.hpp"
 #include "arch/x86/pv/pv_entry.hpp"
 #include "arch/x86/pv/pv_mm_glue.hpp"
@@ -574,6 +575,13 @@ void init_scheduling() {
 // Dom0 from the first boot module, or the domains a device tree describes.
 void start_dom0() {
     prepare_cpu_for_guests();
+    set_interrupt_handler(vector::tlb_flush_ipi, [](TrapFrame&) {
+        local_apic.eoi();
+        service_tlb_flush_request();
+    });
+    remote_tlb_init(cpus, smp.online_count(), [](uint32_t cpu) {
+        if (cpu < k_max_cpus && cpus[cpu].online) local_apic.send_fixed(cpus[cpu].apic_id, vector::tlb_flush_ipi);
+    });
     set_interrupt_handler(vector::event_check_ipi, [](TrapFrame&) {
         local_apic.eoi();
         this_cpu().need_resched = true; // a wake-up, a kick, a new deadline

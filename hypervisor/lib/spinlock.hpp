@@ -12,6 +12,11 @@
 
 namespace pv {
 
+// Called in every lock's spin-wait loop (null: nothing). The hypervisor
+// services cross-CPU TLB flush requests there, so that a CPU waiting for a
+// lock with interrupts off never holds up the lock's holder waiting for it.
+inline void (*spin_wait_hook)() = nullptr;
+
 class SpinLock {
 public:
     constexpr SpinLock() = default;
@@ -21,8 +26,10 @@ public:
     void lock() {
         // Take a ticket; the lock is ours when now_serving reaches it.
         const uint32_t ticket = __atomic_fetch_add(&next_ticket_, 1, __ATOMIC_RELAXED);
-        while (__atomic_load_n(&now_serving_, __ATOMIC_ACQUIRE) != ticket)
+        while (__atomic_load_n(&now_serving_, __ATOMIC_ACQUIRE) != ticket) {
+            if (spin_wait_hook) spin_wait_hook();
             cpu_relax();
+        }
     }
 
     // Succeeds only if nobody holds the lock and nobody is queued for it:
@@ -45,11 +52,11 @@ public:
                __atomic_load_n(&next_ticket_, __ATOMIC_RELAXED);
     }
 
-private:
     // PAUSE tells the CPU this is a spin-wait loop: it saves power and avoids
     // the memory-order mis-speculation penalty on exit (SDM Vol. 2B, PAUSE).
     static void cpu_relax() { __builtin_ia32_pause(); }
 
+private:
     uint32_t next_ticket_ = 0; // the ticket the next locker takes
     uint32_t now_serving_ = 0; // the ticket that holds the lock
 };

@@ -19,6 +19,7 @@ inline constexpr uint8_t call_function_ipi = 0xf0;
 inline constexpr uint8_t apic_timer = 0xf1;
 inline constexpr uint8_t halt_ipi = 0xf2;
 inline constexpr uint8_t event_check_ipi = 0xf3; // wake a CPU to look at its vCPU
+inline constexpr uint8_t tlb_flush_ipi = 0xf4;   // flush this CPU's TLB (pv/remote_tlb.hpp)
 inline constexpr uint8_t apic_spurious = 0xff;
 } // namespace vector
 

@@ -38,6 +38,10 @@ struct PerCpu {
     // (~0 = never), and whether it must at its next return to a guest.
     uint64_t sched_deadline = ~0ull;
     bool need_resched = false;
+    // Cross-CPU TLB shootdown (pv/remote_tlb.hpp): the latest generation
+    // asked of this CPU, and the latest it has flushed for.
+    uint64_t tlb_flush_requested = 0;
+    uint64_t tlb_flush_done = 0;
     CpuDescriptorTables tables;
 };
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/paging.hpp"
 #include "arch/x86/percpu.hpp"
+#include "arch/x86/pv/remote_tlb.hpp"
 #include "core/domain/domain.hpp"
 #include "lib/log.hpp"
 
@@ -53,14 +54,18 @@ void PvMmuHooks::flush_local(Vcpu&, bool one_va, uint64_t va) {
         flush_all();
 }
 
-void PvMmuHooks::flush_vcpus(Domain&, VcpuMask, bool one_va, uint64_t va) {
+void PvMmuHooks::flush_vcpus(Domain& domain, VcpuMask, bool one_va, uint64_t va) {
     if (one_va)
         invlpg(va);
     else
         flush_all();
+    flush_remote_tlbs(&domain); // the domain's vCPUs running elsewhere now
 }
 
-void PvMmuHooks::flush_stale_mappings(uint64_t) { flush_all(); }
+void PvMmuHooks::flush_stale_mappings(uint64_t) {
+    flush_all();
+    flush_remote_tlbs(nullptr); // the frame may be mapped by any guest
+}
 
 void PvMmuHooks::baseptr_changed(Vcpu& vcpu) {
     if (this_cpu().current != &vcpu) return;

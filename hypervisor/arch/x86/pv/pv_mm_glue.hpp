@@ -22,10 +22,11 @@ public:
     void clear_frame(uint64_t mfn) override;
 };
 
-// Flushes are local: a switch to a vCPU flushes everything (including
-// global entries), so a vCPU that moves between CPUs never meets stale
-// entries. Not yet done: shooting down the TLBs of other CPUs that run
-// vCPUs of the same domain at the same moment (Xen's dirty-CPU mask).
+// A switch to a vCPU flushes everything (including global entries), so a
+// vCPU that moves between CPUs never meets stale entries; flushes for a
+// domain also reach the other CPUs running its vCPUs at that moment, and
+// flushes for a frame changing hands every CPU running a guest
+// (remote_tlb.hpp).
 class PvMmuHooks final : public MmuHooks {
 public:
     void flush_local(Vcpu& vcpu, bool one_va, uint64_t va) override;
