@@ -28,7 +28,8 @@ public:
     // VCPUOP_initialise's checks and effect, for vCPU `vcpu` of a paused or
     // building domain (-EBUSY otherwise).
     virtual Status set_vcpu_context(Vcpu& vcpu, const abi::VcpuGuestContext& context) = 0;
-    virtual void get_vcpu_context(Vcpu& vcpu, abi::VcpuGuestContext& context) = 0;
+    // -EBUSY while the vCPU is on a CPU (its registers are in flux there).
+    virtual Status get_vcpu_context(Vcpu& vcpu, abi::VcpuGuestContext& context) = 0;
     // cpu, running and affinity of abi::DomctlVcpuInfo (the rest is generic).
     virtual void vcpu_placement(const Vcpu& vcpu, uint32_t& cpu, bool& running, uint64_t& affinity) = 0;
     virtual Status set_affinity(Vcpu& vcpu, uint64_t cpumap) = 0;

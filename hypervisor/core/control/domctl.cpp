@@ -85,7 +85,7 @@ long vcpu_context(HypercallContext& ctx, DomainControl& control, Domain& d, cons
         Status s = control.set_vcpu_context(*v, buffer);
         return s ? 0 : error(s.error());
     }
-    control.get_vcpu_context(*v, buffer);
+    if (Status s = control.get_vcpu_context(*v, buffer); !s) return error(s.error());
     return copy_to_guest(ctx.guest, where, buffer) ? 0 : error(Errno::efault);
 }
 

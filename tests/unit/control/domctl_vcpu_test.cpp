@@ -137,6 +137,13 @@ TEST_CASE("domctl getvcpucontext writes DomainControl's context to the guest",
     REQUIRE(fx.call(context_op(abi::DomctlCmd::getvcpucontext, 3, 0)) == 0);
     CHECK(fx.guest_bytes(DomctlFixture::k_context, sizeof(abi::VcpuGuestContext)) ==
           context_pattern(0x07));
+
+    // A vCPU on a CPU: EBUSY, and the guest's buffer is left alone.
+    fx.control.get_context_error = abi::Errno::ebusy;
+    fx.put_bytes(DomctlFixture::k_context, context_pattern(0x33));
+    CHECK(fx.call(context_op(abi::DomctlCmd::getvcpucontext, 3, 0)) == k_ebusy);
+    CHECK(fx.guest_bytes(DomctlFixture::k_context, sizeof(abi::VcpuGuestContext)) ==
+          context_pattern(0x33));
 }
 
 TEST_CASE("domctl getvcpuinfo: state and time from the vCPU, placement from DomainControl",

@@ -68,11 +68,13 @@ public:
         return set_context_result;
     }
 
-    void get_vcpu_context(Vcpu& v, abi::VcpuGuestContext& context) override {
+    Status get_vcpu_context(Vcpu& v, abi::VcpuGuestContext& context) override {
         calls.push_back("get_vcpu_context " + name(v));
+        if (get_context_error != Errno{}) return get_context_error;
         // Every byte, so the test can see that all of them reach the guest.
         if (context_to_return.size() == sizeof context)
             std::memcpy(&context, context_to_return.data(), sizeof context);
+        return Status::ok();
     }
 
     void vcpu_placement(const Vcpu& v, uint32_t& cpu, bool& running, uint64_t& affinity) override {
@@ -122,6 +124,7 @@ public:
 
     std::vector<uint8_t> received_context;  // what set_vcpu_context got
     std::vector<uint8_t> context_to_return; // what get_vcpu_context hands out
+    Errno get_context_error{};              // get_vcpu_context fails with it
 
     uint32_t placement_cpu = 0;
     bool placement_running = false;

@@ -164,7 +164,8 @@ Status PvDomainControl::set_vcpu_context(Vcpu& v, const abi::VcpuGuestContext& c
     return Status::ok();
 }
 
-void PvDomainControl::get_vcpu_context(Vcpu& v, abi::VcpuGuestContext& c) {
+Status PvDomainControl::get_vcpu_context(Vcpu& v, abi::VcpuGuestContext& c) {
+    if (parts_.scheduler->running_on(v) >= 0) return Errno::ebusy;
     c = {};
     for (size_t i = 0; i < sizeof v.pv.fpu; ++i) c.fpu_ctxt[i] = v.pv.fpu[i];
     if (v.pv.kernel_mode) c.flags |= abi::k_vgcf_in_kernel;
@@ -192,6 +193,7 @@ void PvDomainControl::get_vcpu_context(Vcpu& v, abi::VcpuGuestContext& c) {
     c.fs_base = v.pv.fs_base;
     c.gs_base_kernel = v.pv.gs_base_kernel;
     c.gs_base_user = v.pv.gs_base_user;
+    return Status::ok();
 }
 
 void PvDomainControl::vcpu_placement(const Vcpu& v, uint32_t& cpu, bool& running, uint64_t& affinity) {

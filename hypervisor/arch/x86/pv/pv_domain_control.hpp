@@ -36,7 +36,7 @@ public:
     Status pause(Domain& domain) override;
     Status unpause(Domain& domain) override;
     Status set_vcpu_context(Vcpu& vcpu, const abi::VcpuGuestContext& context) override;
-    void get_vcpu_context(Vcpu& vcpu, abi::VcpuGuestContext& context) override;
+    Status get_vcpu_context(Vcpu& vcpu, abi::VcpuGuestContext& context) override;
     void vcpu_placement(const Vcpu& vcpu, uint32_t& cpu, bool& running, uint64_t& affinity) override;
     Status set_affinity(Vcpu& vcpu, uint64_t cpumap) override;
     Status set_sched_credit(Domain& domain, uint32_t weight, uint32_t cap) override;
