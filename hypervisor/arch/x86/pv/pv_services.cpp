@@ -62,11 +62,13 @@ void PvServices::fill_input() {
 }
 
 bool PvServices::console_input_pending() {
+    LockGuard guard(input_lock_);
     fill_input();
     return input_count_ > 0;
 }
 
 size_t PvServices::console_input_peek(char* buf, size_t n) {
+    LockGuard guard(input_lock_);
     fill_input();
     size_t count = n < input_count_ ? n : input_count_;
     for (size_t i = 0; i < count; ++i) buf[i] = input_[(input_head_ + i) % sizeof input_];
@@ -74,6 +76,7 @@ size_t PvServices::console_input_peek(char* buf, size_t n) {
 }
 
 void PvServices::console_input_consume(size_t n) {
+    LockGuard guard(input_lock_);
     if (n > input_count_) n = input_count_;
     input_head_ = (input_head_ + n) % sizeof input_;
     input_count_ -= n;

@@ -79,8 +79,6 @@ public:
     }
     EventChannels* event_channels(Domain& domain) override { return hooks_.events ? hooks_.events(domain) : nullptr; }
     VcpuTimeState* vcpu_time(Vcpu& vcpu) override { return hooks_.vcpu_time ? hooks_.vcpu_time(vcpu) : nullptr; }
-    // One vCPU per CPU, on the CPU that delivers to it: waking is making it
-    // runnable; the blocked wait loop notices.
     // Wake the vCPU if blocked; if it runs (or waits) on another CPU, that
     // CPU gets an event-check IPI. Called with event locks held: no locks.
     void kick_vcpu(Vcpu& vcpu) override {
@@ -120,6 +118,9 @@ private:
     HypervisorVersionInfo version_;
     const MemoryRange* machine_memory_ = nullptr;
     size_t machine_memory_count_ = 0;
+    // Serial input: the boot CPU's timer looks for it while Dom0 reads it
+    // on whichever CPU its vCPU runs; input_lock_ guards these.
+    SpinLock input_lock_;
     char input_[256] = {};
     size_t input_head_ = 0, input_count_ = 0;
     // Guest output being gathered into a line, and whose it is. Boot-time
