@@ -51,6 +51,7 @@ size_t ConsoleBackend::drain(ControlPlane& hv) {
     for (; cons != prod; ++cons, ++moved)
         buffer_.append(ring_->out[abi::console_ring_slot(cons, abi::k_console_out_size)]);
     if (moved == 0 && ring_->out_cons == prod) return 0;
+    if (moved != 0 && first_output_ns_ == 0) first_output_ns_ = hv.now_ns();
     store_index(ring_->out_cons, prod);
     if (has_port_) (void)hv.notify(port_);
     return moved;

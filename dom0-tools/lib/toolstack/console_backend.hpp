@@ -45,6 +45,7 @@ public:
         ring_ = nullptr;
         port_ = 0;
         has_port_ = false;
+        first_output_ns_ = 0;
         buffer_.clear();
     }
     // Dom0's port of the console's event channel (bound to the guest's).
@@ -58,13 +59,18 @@ public:
     void close(ControlPlane& hv);
 
     // Moves what the guest produced into the buffer and tells the guest
-    // (out_cons advanced, event sent). Returns the bytes moved.
+    // (out_cons advanced, event sent). Returns the bytes moved. The first
+    // drain that moves a byte records hv.now_ns() (first_output_ns()).
     size_t drain(ControlPlane& hv);
     // Queues typed bytes for the guest (`in`); bytes that do not fit are
     // dropped. Returns the bytes queued.
     size_t send(ControlPlane& hv, const char* bytes, size_t count);
 
     bool connected() const { return ring_ != nullptr; }
+    // When a drain first found output (system time, ns), 0 while none came:
+    // what `pvctl bench-lifecycle` times a guest's start-up by. As precise as
+    // the draining is frequent.
+    uint64_t first_output_ns() const { return first_output_ns_; }
     uint32_t port() const { return port_; }
     ConsoleBuffer& buffer() { return buffer_; }
     const ConsoleBuffer& buffer() const { return buffer_; }
@@ -73,6 +79,7 @@ private:
     abi::ConsoleRing* ring_ = nullptr;
     uint32_t port_ = 0;
     bool has_port_ = false;
+    uint64_t first_output_ns_ = 0;
     ConsoleBuffer buffer_;
 };
 

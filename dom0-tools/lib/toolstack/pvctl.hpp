@@ -13,6 +13,7 @@
 #pragma once
 
 #include "dom0-tools/lib/toolstack/arguments.hpp"
+#include "dom0-tools/lib/toolstack/bench_stats.hpp"
 #include "dom0-tools/lib/toolstack/build_scratch.hpp"
 #include "dom0-tools/lib/toolstack/control_plane.hpp"
 #include "dom0-tools/lib/toolstack/guest_table.hpp"
@@ -73,8 +74,13 @@ private:
     bool verb_sched_credit(const Arguments& args, Terminal& term);
     bool verb_vcpu_list(const Arguments& args, Terminal& term);
     bool verb_vcpu_pin(const Arguments& args, Terminal& term);
+    bool verb_bench_lifecycle(const Arguments& args, Terminal& term);
 
     // ---- shared steps -----------------------------------------------------------
+    // Reads and parses the config file `path` with `overrides` (KEY=VALUE
+    // lines) applied into scratch_.config, image paths resolved beside it;
+    // prints the error and returns false on failure.
+    bool load_config(StringView path, StringView overrides, Terminal& term);
     // Builds and starts `config` in a free slot of the table; on failure
     // returns null with the reason in `why` (nothing left behind).
     Guest* start_guest(const DomainConfig& config, Failure& why);
@@ -94,11 +100,20 @@ private:
     bool stop_domain(const Arguments& args, Terminal& term, uint32_t reason);
     // pause / unpause.
     bool change_run_state(const Arguments& args, Terminal& term, bool pause);
+    // bench-lifecycle's phases (verbs_bench.cpp): `base` is the parsed config.
+    bool bench_latency(const DomainConfig& base, size_t rounds, Terminal& term);
+    bool bench_throughput(const DomainConfig& base, size_t rounds, Terminal& term);
+    bool bench_density(const DomainConfig& base, Terminal& term);
+    // Waits until `guest` printed its first byte; false (with a message)
+    // when it stops or stays silent too long.
+    bool wait_first_output(Guest& guest, uint64_t since_ns, Terminal& term);
 
     ControlPlane& hv_;
     FileSource& files_;
     GuestTable guests_;
     BuildScratch scratch_;
+    DomainConfig bench_config_; // bench-lifecycle's per-domain copy (its name varies)
+    LifecycleSamples bench_;
 };
 
 } // namespace pv::tools

@@ -54,6 +54,28 @@ bool needs_quotes(StringView value) {
 
 } // namespace
 
+bool Toolstack::load_config(StringView path, StringView overrides, Terminal& term) {
+    auto text = files_.read_file(path);
+    if (!text) {
+        if (text.error() == Errno::enoent) return fail(term, "{}: no such file", path);
+        if (text.error() == Errno::eisdir) return fail(term, "{}: is a directory", path);
+        return fail(term, "{}: cannot read: {}", path, describe_errno(text.error()));
+    }
+    ConfigError error;
+    auto config = parse_domain_config(path, *text, k_overrides_name, overrides, error);
+    if (!config) return fail(term, "{}", error.message);
+    // Overriding the file is what KEY=VALUE is for: only the file's own
+    // warnings are worth a line.
+    if (error.warning_count != 0 && !StringView(error.warning).starts_with(k_overrides_name))
+        say(term, "{}\n", error.warning);
+
+    scratch_.config = *config;
+    if (!resolve_beside(path, scratch_.config.kernel, sizeof scratch_.config.kernel) ||
+        !resolve_beside(path, scratch_.config.ramdisk, sizeof scratch_.config.ramdisk))
+        return fail(term, "{}: kernel or ramdisk path too long", path);
+    return true;
+}
+
 bool Toolstack::verb_create(const Arguments& args, Terminal& term) {
     if (args.count < 2 || args[1][0] == '-' || is_setting(args[1]))
         return usage_error(term, "create", "a config file is needed");
@@ -85,25 +107,7 @@ bool Toolstack::verb_create(const Arguments& args, Terminal& term) {
         overrides[used++] = '\n';
     }
 
-    auto text = files_.read_file(path);
-    if (!text) {
-        if (text.error() == Errno::enoent) return fail(term, "{}: no such file", path);
-        if (text.error() == Errno::eisdir) return fail(term, "{}: is a directory", path);
-        return fail(term, "{}: cannot read: {}", path, describe_errno(text.error()));
-    }
-    ConfigError error;
-    auto config =
-        parse_domain_config(path, *text, k_overrides_name, StringView(overrides, used), error);
-    if (!config) return fail(term, "{}", error.message);
-    // Overriding the file is what KEY=VALUE is for: only the file's own
-    // warnings are worth a line.
-    if (error.warning_count != 0 && !StringView(error.warning).starts_with(k_overrides_name))
-        say(term, "{}\n", error.warning);
-
-    scratch_.config = *config;
-    if (!resolve_beside(path, scratch_.config.kernel, sizeof scratch_.config.kernel) ||
-        !resolve_beside(path, scratch_.config.ramdisk, sizeof scratch_.config.ramdisk))
-        return fail(term, "{}: kernel or ramdisk path too long", path);
+    if (!load_config(path, StringView(overrides, used), term)) return false;
 
     Failure why;
     Guest* guest = start_guest(scratch_.config, why);

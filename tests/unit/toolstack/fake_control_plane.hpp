@@ -63,6 +63,9 @@ public:
     bool refuse_shutdown_at_once = false; // remote_shutdown leaves the domain running
 
     uint64_t total_pages = 64 * 256; // 64 MiB of "host" memory for domains
+    // Pages the "hypervisor" keeps for each DomU while it exists (its own
+    // bookkeeping), taken from the same free memory.
+    uint64_t overhead_pages_per_domain = 0;
     uint32_t nr_cpus = 2;
     uint32_t virt_caps = abi::k_virt_cap_pv | abi::k_virt_cap_svm;
     uint64_t clock_ns = 1'000'000'000;
@@ -108,6 +111,9 @@ public:
         return n;
     }
     size_t frame_count() const { return frames.size(); }
+    uint64_t pages_in_use() const {
+        return frames.size() + overhead_pages_per_domain * (domains.size() - 1);
+    }
     FakeDomain* find(const std::string& name) {
         for (auto& [id, d] : domains)
             if (d.name == name) return &d;
@@ -158,7 +164,7 @@ public:
         info.nr_cpus = nr_cpus;
         info.max_cpu_id = nr_cpus - 1;
         info.total_pages = total_pages + dom0_pages;
-        info.free_pages = total_pages - frames.size();
+        info.free_pages = total_pages - pages_in_use();
         info.cpu_khz = 2'995'123;
         info.virt_caps = virt_caps;
         return Status::ok();
@@ -303,7 +309,7 @@ public:
                 if (*populate_ok_pages == 0) return Errno::enomem;
                 --*populate_ok_pages;
             }
-            if (frames.size() >= total_pages) return Errno::enomem;
+            if (pages_in_use() >= total_pages) return Errno::enomem;
             if ((d->p2m.size() + 1) * 4 > d->max_memkb) return Errno::enomem;
             uint64_t mfn = next_mfn;
             next_mfn += 3; // not contiguous, so pfn/mfn mix-ups show
