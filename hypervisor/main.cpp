@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/cpu_features.hpp"
 #include "arch/x86/emulator_exit.hpp"
+#include "arch/x86/hvm/select_backend.hpp"
 #include "arch/x86/idt.hpp"
 #include "arch/x86/paging.hpp"
 #include "arch/x86/panic.hpp"
@@ -32,6 +33,7 @@
 #include "core/pv_time/pvclock.hpp"
 #include "core/pv_time/vcpu_time.hpp"
 #include "arch/x86/smp.hpp"
+#include "arch/x86/svm/test_svm.hpp"
 #include "arch/x86/test_faults.hpp"
 #include "arch/x86/test_timer.hpp"
 #include "arch/x86/time.hpp"
@@ -68,6 +70,8 @@ acpi::MadtInfo madt;
 Smp smp;
 Uart serial_input{Uart::k_com1};
 MachineToPhys m2p;
+hvm::BackendStorage container_backend_storage;
+hvm::Backend* container_backend = nullptr; // null: no hardware containers on this machine
 
 // What guests learn from xen_version: the Xen release whose ABI we speak.
 const HypervisorVersionInfo version_info = [] {
@@ -695,6 +699,11 @@ extern "C" [[noreturn]] void hypervisor_start(uint32_t magic, uint32_t info_phys
     init_smp();
     init_apic_timer();
     if (options.test_timer && !run_timer_test(apic_timer, system_clock)) report_failure_and_stop();
+    const char* no_containers = nullptr;
+    container_backend = hvm::select_backend(cpu_features.virt, frames, container_backend_storage,
+                                            &no_containers);
+    if (no_containers) log_debug("hvm: no hardware containers: {}", no_containers);
+    if (options.test_svm && !run_svm_test(container_backend, frames)) report_failure_and_stop();
 
     raise_test_fault(options.test_fault);
 

@@ -192,6 +192,7 @@ struct FlagOption {
 constexpr FlagOption k_flag_options[] = {
     {"test-exit", &HypervisorOptions::test_exit},
     {"test-timer", &HypervisorOptions::test_timer},
+    {"test-svm", &HypervisorOptions::test_svm},
     {"smap", &HypervisorOptions::smap},
 };
 

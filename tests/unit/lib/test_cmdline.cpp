@@ -60,6 +60,7 @@ void check_rejected(const char* cmdline, const std::string& message) {
     CHECK(p.options.test_exit == defaults.test_exit);
     CHECK(p.options.test_fault == defaults.test_fault);
     CHECK(p.options.test_timer == defaults.test_timer);
+    CHECK(p.options.test_svm == defaults.test_svm);
     CHECK(p.options.apic_timer == defaults.apic_timer);
 }
 
@@ -79,6 +80,7 @@ TEST_CASE("cmdline: defaults", "[cmdline]") {
     CHECK_FALSE(o.test_exit);
     CHECK(o.test_fault == TestFault::none);
     CHECK_FALSE(o.test_timer);
+    CHECK_FALSE(o.test_svm);
     CHECK(o.apic_timer == ApicTimerChoice::automatic);
 
     for (const char* empty : {"", "   ", "\t\n"}) {
@@ -180,6 +182,9 @@ TEST_CASE("cmdline: boolean flags", "[cmdline]") {
     CHECK(parse("test_exit").options.test_exit);
     CHECK(parse("test-timer").options.test_timer);
     CHECK_FALSE(parse("test-exit").options.test_timer);
+    CHECK(parse("test-svm").options.test_svm);
+    CHECK(parse("test_svm").options.test_svm);
+    CHECK_FALSE(parse("test-svm no-test-svm").options.test_svm);
     CHECK_FALSE(parse("test-exit no-test-exit").options.test_exit);
     CHECK(parse("no-test-exit test-exit").options.test_exit);
     for (const char* on : {"1", "yes", "true", "on", "enable"}) {

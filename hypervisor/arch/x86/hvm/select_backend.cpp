@@ -1,0 +1,33 @@
+#include "arch/x86/hvm/select_backend.hpp"
+
+#include "arch/x86/cpu.hpp"
+
+#include <new>
+
+namespace pv::x86::hvm {
+
+Backend* select_backend(const Virtualization& virt, FrameAllocator& frames, BackendStorage& storage,
+                        const char** why_not) {
+    *why_not = nullptr;
+    if (virt.kind == VirtualizationKind::none) {
+        *why_not = "the CPU has no hardware virtualization";
+        return nullptr;
+    }
+    if (virt.disabled_by_firmware) {
+        *why_not = "firmware disabled hardware virtualization";
+        return nullptr;
+    }
+    if (virt.kind == VirtualizationKind::vmx) {
+        *why_not = "Intel VMX containers are not implemented yet";
+        return nullptr;
+    }
+    if (!virt.svm_npt) {
+        *why_not = "AMD SVM without nested paging";
+        return nullptr;
+    }
+    // CPUID 8000_000Ah:EBX: the number of ASIDs (APM Vol. 3, CPUID Fn8000_000A).
+    const uint32_t asid_count = cpuid(0x8000000a).ebx;
+    return new (storage.bytes) svm::SvmBackend(frames, asid_count);
+}
+
+} // namespace pv::x86::hvm

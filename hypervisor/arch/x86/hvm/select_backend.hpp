@@ -1,0 +1,22 @@
+// Chooses the hardware-container vendor once at boot (DESIGN.md §3): SVM
+// with nested paging today, VMX with EPT and unrestricted guest later. The
+// composition root owns the storage; nothing else names a vendor.
+#pragma once
+
+#include "arch/x86/cpu_features.hpp"
+#include "arch/x86/hvm/container.hpp"
+#include "arch/x86/svm/svm_backend.hpp"
+#include "core/memory/frame_allocator.hpp"
+
+namespace pv::x86::hvm {
+
+struct BackendStorage {
+    alignas(svm::SvmBackend) unsigned char bytes[sizeof(svm::SvmBackend)];
+};
+
+// The backend for this machine, built in `storage`, or null when hardware
+// containers cannot run here; then `*why_not` says why.
+Backend* select_backend(const Virtualization& virt, FrameAllocator& frames, BackendStorage& storage,
+                        const char** why_not);
+
+} // namespace pv::x86::hvm
