@@ -53,6 +53,11 @@ public:
     // validated (set_vcpu_context) and before it is destroyed.
     virtual Result<uint8_t*> map_foreign(uint16_t domid, uint64_t mfn) = 0;
     virtual void unmap_foreign(uint8_t* page) = 0;
+    // mmuext_op pin_l4_table of `domid`'s frame `mfn` (foreigndom = domid):
+    // validates the start page tables and pins them, as Xen's toolstack does
+    // before setvcpucontext, so that the guest may unpin them (Linux does,
+    // once it runs on its own). No foreign mappings may be live.
+    virtual Status pin_l4_table(uint16_t domid, uint64_t mfn) = 0;
 
     // --- Event channels ------------------------------------------------------
     // alloc_unbound in `domid` for Dom0: the port in `domid`.

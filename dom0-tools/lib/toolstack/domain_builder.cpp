@@ -269,6 +269,15 @@ Status build_guest(ControlPlane& hv, FileSource& files, const DomainConfig& conf
     TRY(run_builder(hv, config, domid, pages, shared_info_mfn, console_port, kernel, ramdisk,
                     scratch, built, why));
 
+    // Xen's toolstack pins the top-level table before setting the context
+    // (libxc arch_setup_bootlate): a PV guest may then unpin the tables it
+    // was started on; Linux does in xen_setup_kernel_pagetable and stops
+    // (BUG) if that fails.
+    s = hv.pin_l4_table(domid, built.l4_maddr / k_guest_page_size);
+    if (!s)
+        return why.set(s.error(), "the hypervisor refused the page tables of '{}': {}",
+                       config.name, describe_errno(s.error()));
+
     make_start_context(built, scratch.context);
     s = hv.set_vcpu_context(domid, 0, scratch.context);
     if (!s)

@@ -154,6 +154,15 @@ void HypervisorControl::unmap_foreign(uint8_t* page) {
     window_.unmap(page);
 }
 
+// mmuext_op with foreigndom = domid: the pin is on the DomU's frame.
+Status HypervisorControl::pin_l4_table(uint16_t domid, uint64_t mfn) {
+    abi::MmuextOp op{};
+    op.cmd = abi::raw(abi::MmuextCmd::pin_l4_table);
+    op.arg1.mfn = mfn;
+    uint32_t done = 0;
+    return status_of(hv::call(abi::Hypercall::mmuext_op, hv::ptr(&op), 1, hv::ptr(&done), domid));
+}
+
 // ---- event channels ------------------------------------------------------------
 
 // alloc_unbound in the DomU (dom = domid) for Dom0 (remote_dom = 0): the

@@ -1,7 +1,7 @@
 // The toolstack's ControlPlane in Dom0: each operation is one hypercall
 // (sysctl/domctl with include/public/control.hpp's structures, memory_op,
-// update_va_mapping_otherdomain, event_channel_op, sched_op), and a negative
-// result is the Errno of the Status, unchanged.
+// update_va_mapping_otherdomain, mmuext_op, event_channel_op, sched_op), and
+// a negative result is the Errno of the Status, unchanged.
 #pragma once
 
 #include "dom0-tools/lib/toolstack/control_plane.hpp"
@@ -33,6 +33,7 @@ public:
                         uint64_t* mfns) override;
     pv::Result<uint8_t*> map_foreign(uint16_t domid, uint64_t mfn) override;
     void unmap_foreign(uint8_t* page) override;
+    pv::Status pin_l4_table(uint16_t domid, uint64_t mfn) override;
 
     pv::Result<uint32_t> alloc_unbound(uint16_t domid) override;
     pv::Result<uint32_t> bind_interdomain(uint16_t domid, uint32_t remote_port) override;

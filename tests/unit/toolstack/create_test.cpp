@@ -65,6 +65,9 @@ TEST_CASE("create builds, wires and starts a PV domain", "[toolstack][create]") 
     CHECK(c.kernel_sp == c.user_regs.rsp);
     CHECK(c.kernel_ss == abi::k_flat_kernel_ss);
     CHECK(c.ctrlreg[3] == d->p2m.at(si.pt_base >> 12) << 12); // the L4's machine address
+    // Pinned before the context is set, as Xen's toolstack does: the guest
+    // may unpin it (Linux does).
+    CHECK(d->pinned_l4 == c.ctrlreg[3] >> 12);
     // The L4 maps the start_info page where RSI points (L4 -> L3 -> L2 -> L1).
     uint64_t table_mfn = c.ctrlreg[3] >> 12;
     for (int level = 4; level >= 1; --level) {

@@ -45,6 +45,7 @@ struct FakeDomain {
     std::map<uint64_t, uint64_t> p2m; // pfn -> mfn
     std::vector<FakeVcpu> vcpus;
     std::optional<abi::VcpuGuestContext> context;
+    std::optional<uint64_t> pinned_l4; // pin_l4_table's frame
     uint32_t weight = 256;
     uint32_t cap = 0;
     uint64_t cpu_time_ns = 0;
@@ -246,6 +247,19 @@ public:
         auto d = get(domid);
         if (!d) return Errno::esrch;
         d->max_memkb = max_memkb;
+        return Status::ok();
+    }
+    Status pin_l4_table(uint16_t domid, uint64_t mfn) override {
+        auto d = get(domid);
+        if (!d) return Errno::esrch;
+        for (auto& [page, owner] : map_owner)
+            if (owner == domid && live_maps[page] > 0)
+                violations.push_back("pinned while mapped");
+        bool ours = false;
+        for (auto& [pfn, frame] : d->p2m)
+            ours |= frame == mfn;
+        if (!ours) return Errno::einval;
+        d->pinned_l4 = mfn;
         return Status::ok();
     }
     Status set_vcpu_context(uint16_t domid, uint32_t vcpu,
