@@ -306,7 +306,10 @@ Status BootTimeDomains::set_start_state(Domain& domain, const builder::PvBuildRe
     auto* context = static_cast<abi::VcpuGuestContext*>(phys_to_virt(first * k_page));
     Vcpu& vcpu = *domain.vcpus[0];
     make_start_context(built, vcpu, *context);
-    Status s = parts_.control->set_vcpu_context(vcpu, *context);
+    // Pinned first, as Xen's toolstack does: a PV kernel such as Linux
+    // unpins the table it started on once it has built its own.
+    Status s = parts_.mmu->pin(domain, built.l4_maddr >> 12, FrameType::l4);
+    if (s) s = parts_.control->set_vcpu_context(vcpu, *context);
     (void)parts_.frames->free_contiguous(first, pages);
     if (!s)
         log_error("fdt: domain '{}': start state refused (errno {})", domain.name(),

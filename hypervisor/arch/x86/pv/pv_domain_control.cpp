@@ -6,6 +6,7 @@
 #include "arch/x86/pv/pv_schedule.hpp"
 #include "arch/x86/pv/vcpu_context.hpp"
 #include "core/grant/grant_table.hpp"
+#include "core/pv_hypercalls/services.hpp"
 #include "core/pv_mm/pv_mmu.hpp"
 #include "include/public/shared_info.hpp"
 #include "lib/log.hpp"
@@ -89,6 +90,19 @@ void PvDomainControl::stop_vcpus(Domain& d) {
     }
 }
 
+// What the domain's vCPUs hold beyond their page tables: the frames of
+// their GDTs (descriptor-page type references) and of vcpu_info areas
+// registered with VCPUOP_register_vcpu_info (writable type references).
+void PvDomainControl::release_vcpu_frames(PvDomain& pd) {
+    for (uint32_t i = 0; i < pd.domain.vcpu_count; ++i) {
+        Vcpu& v = pd.vcpu(i);
+        for (uint32_t f = 0; f < v.pv.gdt_frame_count; ++f) parts_.mmu->types().put_page_and_type(v.pv.gdt_frames[f]);
+        v.pv.gdt_frame_count = 0;
+        const uint64_t info_mfn = pd.events.vcpu_info_mfn(i);
+        if (info_mfn != ~uint64_t{0}) parts_.services->unmap_guest_frame(pd.domain, info_mfn);
+    }
+}
+
 // Every frame the domain still owns goes back (at once, or when the last
 // reference held elsewhere goes: a foreign or grant mapping).
 void PvDomainControl::free_frames(Domain& d) {
@@ -108,6 +122,7 @@ Status PvDomainControl::destroy(Domain& d) {
     if (!again) {
         stop_vcpus(d);
         for (uint32_t i = 0; i < d.vcpu_count; ++i) (void)parts_.scheduler->remove_vcpu(*d.vcpus[i]);
+        release_vcpu_frames(*pd);
         pd->events.reset();
         if (parts_.grants) parts_.grants->release_domain(d);
         parts_.mmu->relinquish(d);

@@ -45,6 +45,7 @@ public:
 private:
     void stop_vcpus(Domain& domain);
     void free_frames(Domain& domain);
+    void release_vcpu_frames(PvDomain& domain);
 
     Parts parts_;
 };
