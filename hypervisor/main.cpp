@@ -19,6 +19,7 @@
 #include "arch/x86/pv/pv_domain_control.hpp"
 #include "arch/x86/pv/pv_schedule.hpp"
 #include "arch/x86/pv/remote_tlb.hpp"
+#include "arch/x86/pv/vcpu_timers.hpp"
 #include "arch/x86/pv/emulate.hpp"
 #include "arch/x86/pv/pv_entry.hpp"
 #include "arch/x86/pv/pv_mm_glue.hpp"
@@ -368,54 +369,11 @@ void on_domain_stopped(Domain& domain) {
     if (PvDomain* d0 = dom0()) d0->events.send_virq(abi::Virq::dom_exc);
 }
 
-// --- Time: each vCPU's one-shot hypervisor timer. The boot CPU keeps them
-// all (a linear scan: domains are few); every CPU's APIC timer also serves
-// its scheduler deadline and the poll of an idle CPU.
-constexpr uint64_t k_no_deadline = ~0ull;
-
-// Lock-free: a domain released meanwhile leaves at worst an early wake-up.
-uint64_t earliest_vcpu_deadline() {
-    uint64_t earliest = k_no_deadline;
-    for (uint32_t id = 0; id < k_max_domain_id; ++id) {
-        PvDomain* pd = domains.find(static_cast<DomainId>(id));
-        if (!pd) continue;
-        for (uint32_t i = 0; i < pd->domain.vcpu_count; ++i) {
-            uint64_t d = __atomic_load_n(&pd->timer_deadline[i], __ATOMIC_ACQUIRE);
-            if (d < earliest) earliest = d;
-        }
-    }
-    return earliest;
-}
-
-void program_timer() {
-    PerCpu& cpu = this_cpu();
-    uint64_t next = cpu.sched_deadline < cpu.poll_deadline ? cpu.sched_deadline : cpu.poll_deadline;
-    if (cpu.index == 0) {
-        uint64_t vcpus = earliest_vcpu_deadline();
-        if (vcpus < next) next = vcpus;
-    }
-    if (next == k_no_deadline)
-        apic_timer.disarm();
-    else
-        apic_timer.arm(next);
-}
-
-bool firing_vcpu_timers = false; // the boot CPU reprograms once it is done
-
-void set_vcpu_timer(Vcpu& v, uint64_t deadline_ns) {
-    PvDomain* pd = domains.find(v.domain());
-    if (!pd || v.id() >= Domain::k_max_vcpus) return;
-    __atomic_store_n(&pd->timer_deadline[v.id()], deadline_ns, __ATOMIC_RELEASE);
-    if (this_cpu().index == 0) {
-        if (!firing_vcpu_timers) program_timer();
-    } else {
-        send_event_check(0);
-    }
-}
-void cancel_vcpu_timer(Vcpu& v) {
-    PvDomain* pd = domains.find(v.domain());
-    if (pd && v.id() < Domain::k_max_vcpus) __atomic_store_n(&pd->timer_deadline[v.id()], k_no_deadline, __ATOMIC_RELEASE);
-}
+// --- Time: the vCPUs' timers and each CPU's deadlines on its APIC timer.
+VcpuTimers vcpu_timers;
+void program_timer() { vcpu_timers.program(); }
+void set_vcpu_timer(Vcpu& v, uint64_t deadline_ns) { vcpu_timers.set(v, deadline_ns); }
+void cancel_vcpu_timer(Vcpu& v) { vcpu_timers.cancel(v); }
 
 // Publish system time to the guest (pvclock) from one TSC reading.
 void update_guest_time(Vcpu& v) {
@@ -435,39 +393,6 @@ void check_console_input() {
         v.state = VcpuState::runnable;
         pv_wake(v);
     }
-}
-
-void fire_vcpu_timers(uint64_t now) {
-    LockGuard guard(domains.lock()); // no domain goes away meanwhile
-    firing_vcpu_timers = true;
-    for (uint32_t id = 0; id < k_max_domain_id; ++id) {
-        PvDomain* pd = domains.find(static_cast<DomainId>(id));
-        if (!pd) continue;
-        for (uint32_t i = 0; i < pd->domain.vcpu_count; ++i) {
-            uint64_t d = __atomic_load_n(&pd->timer_deadline[i], __ATOMIC_ACQUIRE);
-            if (d > now || !__atomic_compare_exchange_n(&pd->timer_deadline[i], &d, k_no_deadline, false,
-                                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-                continue;
-            update_guest_time(pd->vcpu(i));
-            pd->time(i).timer_expired(); // VIRQ_TIMER
-        }
-    }
-    firing_vcpu_timers = false;
-}
-
-void on_timer_expiry(void*) {
-    PerCpu& cpu = this_cpu();
-    uint64_t now = system_clock.now_ns();
-    if (cpu.sched_deadline <= now) {
-        cpu.sched_deadline = k_no_deadline;
-        cpu.need_resched = true;
-    }
-    if (cpu.poll_deadline <= now) cpu.poll_deadline = k_no_deadline;
-    if (cpu.index == 0) {
-        fire_vcpu_timers(now);
-        check_console_input();
-    }
-    program_timer();
 }
 
 // Every CPU that runs guest vCPUs: SYSCALL MSRs, its APIC timer.
@@ -619,7 +544,9 @@ void start_dom0() {
     pv_set_environment(env);
     pv_set_hypercall_environment({&pv_hypercall_table(),
                                   [](HypercallContext& ctx) { ctx.services = &pv_services; }, nullptr});
-    apic_timer.set_expiry_handler(on_timer_expiry, nullptr);
+    vcpu_timers.init({&domains, &apic_timer, &system_clock, send_event_check, update_guest_time,
+                      check_console_input});
+    apic_timer.set_expiry_handler([](void*) { vcpu_timers.on_expiry(); }, nullptr);
     init_pv_mmu();
     init_scheduling();
 
