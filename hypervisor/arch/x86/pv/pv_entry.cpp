@@ -63,9 +63,13 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     if (hypercalls.prepare) hypercalls.prepare(ctx);
     long result = dispatch_hypercall(ctx, args);
     // Failures, at debug level (iret's "result" is the guest's own RAX).
-    // (The toolstack's walks over the domain list end in -ESRCH: routine.)
-    const bool routine = args.number() == abi::raw(abi::Hypercall::domctl) &&
-                         result == -static_cast<long>(Errno::esrch);
+    // Routine answers are left out: the toolstack's walks over the domain
+    // list end in -ESRCH, and Linux asks VCPUOP_is_up of every vCPU it might
+    // have (-ENOENT for each absent one).
+    const bool routine = (args.number() == abi::raw(abi::Hypercall::domctl) &&
+                          result == -static_cast<long>(Errno::esrch)) ||
+                         (args.number() == abi::raw(abi::Hypercall::vcpu_op) &&
+                          result == -static_cast<long>(Errno::enoent));
     if (result < 0 && result != k_hypercall_restart && !ctx.regs_replaced && !routine)
         log_debug("d{}v{}: hypercall {}({:#x}, {:#x}, {:#x}) = {}", d.id(), v.id(), args.number(), args.raw(0),
                   args.raw(1), args.raw(2), result);
