@@ -63,12 +63,18 @@ uint64_t& reg(TrapFrame& f, unsigned index) {
 }
 
 // The instruction bytes at the guest's RIP (fewer near an unmapped page).
+// The instruction bytes at RIP, as many as are mapped up to the longest
+// instruction. Mappings come in pages, so one software walk covers the
+// window unless it crosses into a page that is not mapped: then the bytes
+// up to the page's end are what there is (a walk per byte would cost a
+// trap-and-emulate thousands of instructions).
 unsigned fetch(Vcpu& v, const TrapFrame& f, uint8_t* bytes) {
     PvGuestSpace space = guest_space_of(v);
-    unsigned n = 0;
-    for (; n < k_max_instruction; ++n)
-        if (!space.copy_from(f.rip + n, &bytes[n], 1)) break;
-    return n;
+    if (space.copy_from(f.rip, bytes, k_max_instruction)) return k_max_instruction;
+    const uint64_t to_page_end = 4096 - (f.rip & 4095);
+    if (to_page_end >= k_max_instruction) return 0; // the window's one page is not mapped
+    const unsigned n = static_cast<unsigned>(to_page_end);
+    return space.copy_from(f.rip, bytes, n) ? n : 0;
 }
 
 bool emulate_io(Vcpu& v, TrapFrame& f, const uint8_t* b, unsigned n, unsigned prefix_len, bool operand16) {
