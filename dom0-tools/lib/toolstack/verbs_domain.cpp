@@ -52,6 +52,18 @@ bool needs_quotes(StringView value) {
     return !(number && first >= '0' && first <= '9');
 }
 
+// `VERB DOM` for a verb that acts on a guest: exactly one argument, a
+// domain that exists, and not the control domain.
+bool guest_argument(ControlPlane& hv, const Arguments& args, Terminal& term, abi::DomctlDomainInfo& info) {
+    const StringView verb = args[0];
+    if (args.count != 2)
+        return usage_error(term, verb, args.count < 2 ? "which domain?" : "unexpected argument",
+                           args[2]);
+    if (!lookup_domain(hv, term, args[1], info)) return false;
+    if (info.domain == 0) return fail(term, "{}: {} is the control domain", verb, DomainLabel(info).text);
+    return true;
+}
+
 } // namespace
 
 bool Toolstack::load_config(StringView path, StringView overrides, Terminal& term) {
@@ -118,13 +130,9 @@ bool Toolstack::verb_create(const Arguments& args, Terminal& term) {
 }
 
 bool Toolstack::verb_destroy(const Arguments& args, Terminal& term) {
-    if (args.count != 2)
-        return usage_error(term, "destroy",
-                           args.count < 2 ? "which domain?" : "unexpected argument", args[2]);
     abi::DomctlDomainInfo info{};
-    if (!lookup_domain(hv_, term, args[1], info)) return false;
+    if (!guest_argument(hv_, args, term, info)) return false;
     const DomainLabel label(info);
-    if (info.domain == 0) return fail(term, "destroy: {} is the control domain", label.text);
     Status s = destroy_domain(info.domain);
     if (!s) return fail(term, "destroy {}: {}", label.text, describe_errno(s.error()));
     say(term, "pvctl: {} destroyed\n", label.text);
@@ -133,13 +141,9 @@ bool Toolstack::verb_destroy(const Arguments& args, Terminal& term) {
 
 bool Toolstack::stop_domain(const Arguments& args, Terminal& term, uint32_t reason) {
     const StringView verb = args[0];
-    if (args.count != 2)
-        return usage_error(term, verb, args.count < 2 ? "which domain?" : "unexpected argument",
-                           args[2]);
     abi::DomctlDomainInfo info{};
-    if (!lookup_domain(hv_, term, args[1], info)) return false;
+    if (!guest_argument(hv_, args, term, info)) return false;
     const DomainLabel label(info);
-    if (info.domain == 0) return fail(term, "{}: {} is the control domain", verb, label.text);
     if (info.flags & abi::k_dominfo_shutdown)
         return fail(term, "{}: {} is already shut down", verb, label.text);
     Status s = hv_.remote_shutdown(info.domain, reason);
@@ -167,13 +171,9 @@ bool Toolstack::verb_reboot(const Arguments& args, Terminal& term) {
 
 bool Toolstack::change_run_state(const Arguments& args, Terminal& term, bool pause) {
     const StringView verb = args[0];
-    if (args.count != 2)
-        return usage_error(term, verb, args.count < 2 ? "which domain?" : "unexpected argument",
-                           args[2]);
     abi::DomctlDomainInfo info{};
-    if (!lookup_domain(hv_, term, args[1], info)) return false;
+    if (!guest_argument(hv_, args, term, info)) return false;
     const DomainLabel label(info);
-    if (info.domain == 0) return fail(term, "{}: {} is the control domain", verb, label.text);
     Status s = pause ? hv_.pause_domain(info.domain) : hv_.unpause_domain(info.domain);
     if (!s) return fail(term, "{} {}: {}", verb, label.text, describe_errno(s.error()));
     return true;
