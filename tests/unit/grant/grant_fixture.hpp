@@ -29,40 +29,6 @@ public:
     std::map<DomainId, GrantTable*> tables;
 };
 
-// MmuServices is final: the same answers plus grant_tables().
-class GrantServices final : public HypervisorServices {
-public:
-    void console_write(Domain&, StringView) override {}
-    size_t console_input_peek(char*, size_t) override { return 0; }
-    void console_input_consume(size_t) override {}
-    void yield(Vcpu&) override {}
-    void block(Vcpu&) override {}
-    void domain_shutdown(Domain&, uint8_t) override {}
-    void set_shutdown_code(Domain&, uint8_t) override {}
-    void domain_crash(Domain&, const char*) override {}
-    Domain* domain_by_id(DomainId id) override {
-        auto it = domains.find(id);
-        return it == domains.end() ? nullptr : it->second;
-    }
-    void domain_handle(const Domain&, uint8_t (&h)[16]) override {
-        for (auto& b : h) b = 0;
-    }
-    const HypervisorVersionInfo& version_info() override { return version; }
-    abi::VcpuInfo* vcpu_info(Vcpu&) override { return nullptr; }
-    void guest_mode_changed(Vcpu&) override {}
-    void segment_base_changed(Vcpu&, abi::SegmentBase) override {}
-    uint64_t load_user_gs_selector(Vcpu&, uint16_t) override { return 0; }
-    void fpu_ts_changed(Vcpu&) override {}
-    void debugreg_changed(Vcpu&, unsigned) override {}
-    PvMmu* pv_mmu() override { return mmu; }
-    GrantTables* grant_tables() override { return grants; }
-
-    HypervisorVersionInfo version;
-    std::map<DomainId, Domain*> domains;
-    PvMmu* mmu = nullptr;
-    GrantTables* grants = nullptr;
-};
-
 inline constexpr uint64_t k_granted = 40;    // DomU 2's frame it grants
 inline constexpr uint64_t k_map_va = 0x1000; // DomU 1's free slot (L1 11 entry 1)
 
@@ -113,7 +79,7 @@ struct GrantFixture : MmuFixture {
     uint64_t l1(unsigned index) { return at(11, index); }
 
     GrantTestHooks ghooks;
-    GrantServices gservices;
+    MmuServices gservices;
     GrantTables grants;
     GrantTableArrays<2, 4> a0, a1, a2;
     GrantTable t0, t1, t2;

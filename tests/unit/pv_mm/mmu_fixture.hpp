@@ -105,6 +105,8 @@ public:
     int freed = 0;
 };
 
+// The services the PV MMU and grant-table tests need; grant_tables() is
+// null unless a grant test sets `grants`.
 class MmuServices final : public HypervisorServices {
 public:
     void console_write(Domain&, StringView) override {}
@@ -130,6 +132,7 @@ public:
     void fpu_ts_changed(Vcpu&) override {}
     void debugreg_changed(Vcpu&, unsigned) override {}
     PvMmu* pv_mmu() override { return mmu; }
+    GrantTables* grant_tables() override { return grants; }
     bool machine_memory_range(size_t index, abi::E820Entry& out) override {
         if (index >= machine_memory.size()) return false;
         out = machine_memory[index];
@@ -140,6 +143,7 @@ public:
     std::vector<abi::E820Entry> machine_memory;
     std::map<DomainId, Domain*> domains;
     PvMmu* mmu = nullptr;
+    GrantTables* grants = nullptr;
 };
 
 inline constexpr uint64_t k_guest_base = 0x0000'0000'0040'0000;
