@@ -51,7 +51,6 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     // change the vCPU's copy.
     v.pv.fs_base = rdmsr(msr::fs_base);
     (v.pv.kernel_mode ? v.pv.gs_base_kernel : v.pv.gs_base_user) = rdmsr(msr::kernel_gs_base);
-    const bool was_kernel = v.pv.kernel_mode;
 
     HypercallArgs args(f.rax, f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     PvGuestSpace space = guest_space_of(v);
@@ -66,11 +65,9 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     // Routine answers are left out: the toolstack's walks over the domain
     // list end in -ESRCH, and Linux asks VCPUOP_is_up of every vCPU it might
     // have (-ENOENT for each absent one).
-    const bool routine = (args.number() == abi::raw(abi::Hypercall::domctl) &&
-                          result == -static_cast<long>(Errno::esrch)) ||
-                         (args.number() == abi::raw(abi::Hypercall::vcpu_op) &&
-                          result == -static_cast<long>(Errno::enoent));
-    if (result < 0 && result != k_hypercall_restart && !ctx.regs_replaced && !routine)
+    if (result < 0 && result != k_hypercall_restart && !ctx.regs_replaced &&
+        !(args.number() == abi::raw(abi::Hypercall::domctl) && result == -static_cast<long>(Errno::esrch)) &&
+        !(args.number() == abi::raw(abi::Hypercall::vcpu_op) && result == -static_cast<long>(Errno::enoent)))
         log_debug("d{}v{}: hypercall {}({:#x}, {:#x}, {:#x}) = {}", d.id(), v.id(), args.number(), args.raw(0),
                   args.raw(1), args.raw(2), result);
 
@@ -88,7 +85,6 @@ void handle_hypercall(Vcpu& v, TrapFrame& f) {
     }
     // A mode switch (iret) or a new base pointer (mmuext_op) changes the
     // page tables the guest continues on.
-    (void)was_kernel;
     const uint64_t cr3 = v.pv.kernel_mode ? v.pv.kernel_cr3 : v.pv.user_cr3;
     if (read_cr3() != cr3) write_cr3(cr3);
     wrmsr(msr::fs_base, v.pv.fs_base);
