@@ -96,6 +96,9 @@ pass() {
 
 # A log line: "[    1.234567] message" (time since boot).
 LOG='^\[ *[0-9]+\.[0-9]+\] '
+# A log line that may come right after Dom0's prompt (which ends without a
+# newline): what a DomU running beside Dom0 prints while Dom0 waits there.
+LOG_AFTER_PROMPT='^(dom0# )?\[ *[0-9]+\.[0-9]+\] '
 
 # The checks every successful test boot shares.
 expect_clean_pass() {

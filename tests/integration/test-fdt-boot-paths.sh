@@ -10,8 +10,8 @@ expect_three_domains() {
   expect_line "${LOG}module 2: .* 'fdt'$"
   expect_line "${LOG}fdt: domain 'alpha' runs as d1 "
   expect_line "${LOG}fdt: domain 'beta' runs as d2 "
-  expect_line "${LOG}\\(d1\\) hello from alpha$"
-  expect_line "${LOG}\\(d2\\) hello from bravo$"
+  expect_line "${LOG_AFTER_PROMPT}\\(d1\\) hello from alpha$"
+  expect_line "${LOG_AFTER_PROMPT}\\(d2\\) hello from bravo$"
   expect_in_order '(^dom0# |^)pvctl list$' '^Domain-0 +0 ' '^alpha +1 ' '^beta +2 '
 }
 

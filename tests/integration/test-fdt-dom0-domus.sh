@@ -13,8 +13,8 @@ expect_in_order \
   "${LOG}dom0: Paravane-minios \\(dom0\\), 128 MiB" \
   "${LOG}fdt: domain 'alpha' runs as d1 \\(16 MiB, 1 vCPU, weight 256, cap 0\\)$" \
   "${LOG}fdt: domain 'beta' runs as d2 \\(24 MiB, 2 vCPUs, weight 512, cap 50\\)$"
-expect_line "${LOG}\\(d1\\) hello from alpha$"
-expect_line "${LOG}\\(d2\\) hello from bravo$"
+expect_line "${LOG_AFTER_PROMPT}\\(d1\\) hello from alpha$"
+expect_line "${LOG_AFTER_PROMPT}\\(d2\\) hello from bravo$"
 # The DomUs' boot lines may land between Dom0's prompt and the command's
 # echo: they share the serial console.
 expect_in_order \
