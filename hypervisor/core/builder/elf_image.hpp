@@ -1,5 +1,7 @@
 // A read-only view of an ELF64 x86-64 kernel image held in memory: the first
-// boot module, or a file the toolstack read in Dom0. parse() checks
+// boot module, or a file the toolstack read in Dom0; on request (PVH
+// kernels, which Xen also accepts as ELF32 i386 files) an ELF32 image, whose
+// fields are widened to the same 64-bit view. parse() checks
 // everything the builder later relies on, so that loading and note parsing
 // only ever touch bytes inside the file (ELF-64 Object File Format 1.5,
 // System V ABI AMD64 supplement for the x86-64 values).
@@ -35,6 +37,12 @@ inline constexpr uint32_t k_pf_w = 2;
 inline constexpr uint32_t k_pf_r = 4;
 inline constexpr uint32_t k_sht_note = 7;
 inline constexpr uint16_t k_pn_xnum = 0xffff; // e_phnum escape for > 65534 headers
+// ELF32 (PVH only): Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr sizes, i386 machine.
+inline constexpr uint8_t k_class_32 = 1; // EI_CLASS: ELFCLASS32
+inline constexpr size_t k_header32_size = 52;
+inline constexpr size_t k_phdr32_size = 32;
+inline constexpr size_t k_shdr32_size = 40;
+inline constexpr uint16_t k_machine_i386 = 3;
 
 // More program headers than any kernel has; bounds the overlap check.
 inline constexpr size_t k_max_program_headers = 512;
@@ -90,23 +98,26 @@ public:
     ElfImage() = default;
 
     // Validates `size` bytes at `data` (which must outlive the view):
-    //  * ident: magic, 64-bit class, little-endian, version 1; e_version 1;
+    //  * ident: magic, 64-bit class (or, with accept_elf32, 32-bit class
+    //    with e_machine i386), little-endian, version 1; e_version 1;
     //  * e_machine x86-64, e_type EXEC or DYN (Xen itself does not look at
     //    e_type; REL and CORE files have no loadable layout, so we refuse);
-    //  * program headers: 1..k_max_program_headers entries of 56 bytes, the
-    //    table inside the file; section headers (if any) 64 bytes each, the
-    //    table inside the file;
+    //  * program headers: 1..k_max_program_headers entries of 56 bytes (32
+    //    for ELF32), the table inside the file; section headers (if any) 64
+    //    bytes each (40 for ELF32), the table inside the file;
     //  * every PT_LOAD and PT_NOTE: file data inside the file; every PT_LOAD:
     //    filesz <= memsz, paddr + memsz and vaddr + memsz do not wrap;
     //  * at least one loadable segment; no two loadable segments overlap,
     //    neither in virtual nor in load (physical) addresses.
     // EINVAL on any failure, with its own message in *error.
-    static Result<ElfImage> parse(const uint8_t* data, size_t size, BuildError* error = nullptr);
+    static Result<ElfImage> parse(const uint8_t* data, size_t size, BuildError* error = nullptr,
+                                  bool accept_elf32 = false);
 
     const uint8_t* data() const { return data_; }
     size_t size() const { return size_; }
     uint16_t type() const { return type_; }
     uint64_t entry() const { return entry_; }
+    bool is_elf32() const { return elf32_; }
 
     size_t segment_count() const { return phnum_; }
     ElfSegment segment(size_t index) const; // index < segment_count()
@@ -130,6 +141,7 @@ private:
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;
     uint16_t type_ = 0;
+    bool elf32_ = false;
     uint64_t entry_ = 0;
     uint64_t phoff_ = 0;
     size_t phnum_ = 0;
