@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/domain/domain.hpp"
+#include "core/hvm/xen_leaves.hpp"
 #include "core/pv_hypercalls/common.hpp"
 #include "include/public/xen_cpuid.hpp"
 
@@ -206,13 +207,11 @@ void reserve_hypervisor_io_port(uint16_t first, uint16_t count) {
 }
 
 CpuidLeaf guest_cpuid(const Vcpu& v, uint32_t leaf, uint32_t subleaf) {
-    if ((leaf & 0xffff0000u) == 0x40000000u) {
-        switch (leaf) {
-        case 0x40000000: return {0x40000005, 0x566e6558, 0x65584d4d, 0x4d4d566e}; // "XenVMMXenVMM"
-        case 0x40000001: return {k_xen_version, 0, 0, 0};
-        case 0x40000002: return {1, 0x40000000, 0, 0}; // one hypercall page, MSR 0x40000000
-        default: return {0, 0, 0, 0};
-        }
+    if (hvm::is_hypervisor_leaf(leaf)) {
+        // Xen's leaves, the same for PV and PVH guests (core/hvm/xen_leaves).
+        const hvm::CpuidLeaf x =
+            hvm::xen_leaf({hvm::GuestKind::pv, v.id(), v.domain().id(), k_xen_version}, leaf, subleaf);
+        return {x.eax, x.ebx, x.ecx, x.edx};
     }
     CpuidResult h = cpuid(leaf, subleaf);
     CpuidLeaf r{h.eax, h.ebx, h.ecx, h.edx};
