@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/cpu_features.hpp"
 #include "arch/x86/emulator_exit.hpp"
+#include "arch/x86/hvm/pvh_vcpu.hpp"
 #include "arch/x86/hvm/select_backend.hpp"
 #include "arch/x86/idt.hpp"
 #include "arch/x86/paging.hpp"
@@ -27,6 +28,7 @@
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "arch/x86/pv/vcpu_context.hpp"
 #include "arch/x86/rtc.hpp"
+#include "core/domain/counters_report.hpp"
 #include "core/event/event_channels.hpp"
 #include "core/grant/grant_table.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
@@ -34,7 +36,7 @@
 #include "core/pv_time/pvclock.hpp"
 #include "core/pv_time/vcpu_time.hpp"
 #include "arch/x86/smp.hpp"
-#include "arch/x86/svm/test_svm.hpp"
+#include "arch/x86/hvm/test_container.hpp"
 #include "arch/x86/test_faults.hpp"
 #include "arch/x86/test_timer.hpp"
 #include "arch/x86/time.hpp"
@@ -71,8 +73,9 @@ acpi::MadtInfo madt;
 Smp smp;
 Uart serial_input{Uart::k_com1};
 MachineToPhys m2p;
-hvm::BackendStorage container_backend_storage;
-hvm::Backend* container_backend = nullptr; // null: no hardware containers on this machine
+x86::hvm::BackendStorage container_backend_storage;
+x86::hvm::Backend* container_backend = nullptr; // null: no hardware containers on this machine
+const char* no_containers_why = nullptr;    // why, then
 
 // What guests learn from xen_version: the Xen release whose ABI we speak.
 const HypervisorVersionInfo version_info = [] {
@@ -325,8 +328,13 @@ PvServices::Hooks pv_hooks() {
         info.free_pages = frames.free_count();
         info.cpu_khz = system_clock.tsc_hz() / 1000;
         info.virt_caps = abi::k_virt_cap_pv;
-        if (cpu_features.virt.usable())
+        // Containers are offered only where a backend runs them.
+        if (container_backend)
             info.virt_caps |= cpu_features.virt.kind == VirtualizationKind::svm ? abi::k_virt_cap_svm : abi::k_virt_cap_vmx;
+    };
+    hooks.hvm_ops = [](Domain& d) -> HvmDomainOps* {
+        PvDomain* pd = d.pvh ? domains.find(d) : nullptr;
+        return pd ? &pd->pvh : nullptr;
     };
     hooks.initialise_vcpu = initialise_vcpu;
     hooks.vcpu_up = bring_up_vcpu;
@@ -359,6 +367,7 @@ PvDomainControl* domain_control = nullptr;
 // poweroff, reboot, or a crash that stops everything); any other waits,
 // descheduled, for the toolstack, which Dom0 hears of through VIRQ_DOM_EXC.
 void on_domain_stopped(Domain& domain) {
+    if (options.counters_at_exit) log_counters(domain, &pv_hypercall_table());
     if (domain.privileged()) {
         bool crashed = domain.shutdown_reason == abi::ShutdownReason::crash;
         log_info("paravane: dom0 {}; stopping the machine", crashed ? "crashed" : "shut down");
@@ -395,10 +404,16 @@ void check_console_input() {
     }
 }
 
-// Every CPU that runs guest vCPUs: SYSCALL MSRs, its APIC timer.
+// Every CPU that runs guest vCPUs: SYSCALL MSRs, its APIC timer, and the
+// hardware-container extension where there is one.
 void prepare_cpu_for_guests() {
     pv_cpu_init();
     if (this_cpu().index != 0) apic_timer.init_this_cpu();
+    if (container_backend) {
+        Status s = container_backend->enable_this_cpu(this_cpu().index);
+        if (!s && s.error() != Errno::ebusy)
+            log_warning("hvm: cannot enable {} on CPU {}", container_backend->name(), this_cpu().index);
+    }
 }
 
 bool scheduling_started = false;
@@ -479,7 +494,22 @@ void init_scheduling() {
         return true;
     };
     env.idle_work = idle_work;
+    env.in_container = [](const Vcpu& v) { return x86::hvm::pvh_vcpu(v); };
+    env.container_step = [](Vcpu& v) { x86::hvm::pvh_step(v); };
     pv_schedule_init(env);
+    x86::hvm::PvhEnvironment pvh;
+    pvh.domain_of = [](Domain& d) -> x86::hvm::PvhDomain* {
+        PvDomain* pd = d.pvh ? domains.find(d) : nullptr;
+        return pd ? &pd->pvh : nullptr;
+    };
+    pvh.services = &pv_services;
+    pvh.hypercalls = &pvh_hypercall_table();
+    pvh.vcpu_info = [](Vcpu& v) -> abi::VcpuInfo* {
+        EventChannels* e = events_of(v.domain());
+        return e ? e->vcpu_info(v.id()) : nullptr;
+    };
+    pvh.now_ns = [] { return system_clock.now_ns(); };
+    x86::hvm::pvh_set_environment(pvh);
     PvDomainControl::Parts parts;
     parts.registry = &domains;
     parts.frames = &frames;
@@ -489,6 +519,8 @@ void init_scheduling() {
     parts.scheduler = scheduler;
     read_boot_wallclock();
     parts.wallclock = []() -> const abi::SharedInfo* { return &wallclock_source; };
+    parts.containers = container_backend;
+    parts.no_containers_why = no_containers_why;
     domain_control = new (domain_control_storage) PvDomainControl(parts);
     pv_services.set_domain_control(domain_control);
 }
@@ -533,6 +565,14 @@ void start_dom0() {
     env.mmu = [] { return pv_mmu; };
     env.runstate = [](Vcpu& v, bool running) {
         if (VcpuTimeState* t = time_of(v)) {
+            if (v.domain().pvh) {
+                // No runstate area copy: its address is guest-virtual.
+                t->runstate_change(running ? abi::RunState::running
+                                   : v.state == VcpuState::blocked ? abi::RunState::blocked
+                                                                   : abi::RunState::runnable,
+                                   system_clock.now_ns(), nullptr);
+                return;
+            }
             PvGuestSpace space = guest_space_of(v);
             abi::RunState state = running                           ? abi::RunState::running
                                   : v.state == VcpuState::blocked   ? abi::RunState::blocked
@@ -626,11 +666,10 @@ extern "C" [[noreturn]] void hypervisor_start(uint32_t magic, uint32_t info_phys
     init_smp();
     init_apic_timer();
     if (options.test_timer && !run_timer_test(apic_timer, system_clock)) report_failure_and_stop();
-    const char* no_containers = nullptr;
-    container_backend = hvm::select_backend(cpu_features.virt, frames, container_backend_storage,
-                                            &no_containers);
-    if (no_containers) log_debug("hvm: no hardware containers: {}", no_containers);
-    if (options.test_svm && !run_svm_test(container_backend, frames)) report_failure_and_stop();
+    container_backend = x86::hvm::select_backend(cpu_features.virt, frames, container_backend_storage,
+                                            &no_containers_why);
+    if (no_containers_why) log_debug("hvm: no hardware containers: {}", no_containers_why);
+    if (options.test_hvm && !run_container_test(container_backend, frames)) report_failure_and_stop();
 
     raise_test_fault(options.test_fault);
 

@@ -1,6 +1,7 @@
 #include "core/control/control.hpp"
 
 #include "core/control/domain_control.hpp"
+#include "core/control/domctl_counters.hpp"
 #include "core/domain/domain.hpp"
 #include "core/hypercall/guest_memory.hpp"
 #include "lib/spinlock.hpp"
@@ -23,6 +24,7 @@ void describe(Domain& d, abi::DomctlDomainInfo& info) {
     case DomainState::building: break;
     }
     if (d.privileged()) info.flags |= abi::k_dominfo_privileged;
+    if (d.pvh) info.flags |= abi::k_dominfo_pvh;
     info.shutdown_reason = static_cast<uint32_t>(d.shutdown_reason);
     info.nr_vcpus = d.vcpu_count;
     bool all_blocked = d.vcpu_count > 0;
@@ -156,6 +158,8 @@ long do_domctl(HypercallContext& ctx, const HypercallArgs& args) {
         d->max_pages = pages;
         return 0;
     }
+    case abi::raw(abi::DomctlCmd::getdomaincounters):
+        return reply(get_domain_counters(ctx, *d, op.u.counters));
     default:
         break;
     }

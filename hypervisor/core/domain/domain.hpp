@@ -48,6 +48,7 @@ public:
     uint64_t shared_info_mfn = 0; // its shared_info page
     uint64_t vm_assist = 0;       // VMASST_TYPE_* bits enabled (m2p_strict is bit 32)
     bool io_ports_allowed = false; // privileged: the hardware's I/O ports
+    bool pvh = false;              // runs in hardware containers (PVH), not as ring-3 PV
 
     Vcpu* vcpus[k_max_vcpus] = {};
     uint32_t vcpu_count = 0;

@@ -13,7 +13,7 @@ Status NestedPageTable::init(TableFrames& frames, const NestedEntryFormat& forma
     return Status::ok();
 }
 
-Status NestedPageTable::map(uint64_t guest_physical, uint64_t host_physical) {
+Result<uint64_t*> NestedPageTable::leaf(uint64_t guest_physical, uint64_t host_physical, bool make) {
     if (root_ == 0) return Errno::einval;
     if ((guest_physical | host_physical) & (k_page_size - 1)) return Errno::einval;
     if (guest_physical >= k_guest_physical_limit || (host_physical & ~k_address_mask))
@@ -22,6 +22,7 @@ Status NestedPageTable::map(uint64_t guest_physical, uint64_t host_physical) {
     for (int level = 3; level > 0; --level) {
         uint64_t& entry = frames_->table(table_phys)[index(guest_physical, level)];
         if (!present(entry)) {
+            if (!make) return Errno::enoent;
             Result<uint64_t> next = frames_->alloc_table();
             if (!next) return next.status();
             ++tables_;
@@ -29,9 +30,26 @@ Status NestedPageTable::map(uint64_t guest_physical, uint64_t host_physical) {
         }
         table_phys = entry & k_address_mask;
     }
-    uint64_t& leaf = frames_->table(table_phys)[index(guest_physical, 0)];
-    if (present(leaf)) return Errno::eexist;
-    leaf = host_physical | format_.leaf_bits;
+    return &frames_->table(table_phys)[index(guest_physical, 0)];
+}
+
+Status NestedPageTable::map(uint64_t guest_physical, uint64_t host_physical) {
+    uint64_t* entry = TRY(leaf(guest_physical, host_physical, true));
+    if (present(*entry)) return Errno::eexist;
+    *entry = host_physical | format_.leaf_bits;
+    return Status::ok();
+}
+
+Status NestedPageTable::remap(uint64_t guest_physical, uint64_t host_physical) {
+    uint64_t* entry = TRY(leaf(guest_physical, host_physical, true));
+    *entry = host_physical | format_.leaf_bits;
+    return Status::ok();
+}
+
+Status NestedPageTable::unmap(uint64_t guest_physical) {
+    uint64_t* entry = TRY(leaf(guest_physical, 0, false));
+    if (!present(*entry)) return Errno::enoent;
+    *entry = 0;
     return Status::ok();
 }
 

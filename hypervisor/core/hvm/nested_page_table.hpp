@@ -35,6 +35,12 @@ struct NestedEntryFormat {
 // walk is a user access (APM Vol. 2 §15.25.5).
 inline constexpr NestedEntryFormat k_npt_format{1, 0x7, 0x7};
 
+// Intel EPT: an entry is present if any of read, write, execute (bits 2:0)
+// is set; tables grant all three, leaves too plus the memory type in bits
+// 5:3, write-back (6), the guest's PAT still applying (SDM Vol. 3 §29.3.2,
+// §29.3.7).
+inline constexpr NestedEntryFormat k_ept_format{0x7, 0x7, 0x7 | (6u << 3)};
+
 class NestedPageTable {
 public:
     static constexpr uint64_t k_page_size = 4096;
@@ -51,6 +57,13 @@ public:
     // EINVAL: unaligned or beyond 48 bits; EEXIST: already mapped (nothing
     // changes); ENOMEM: no frame for a table (tables made so far stay).
     Status map(uint64_t guest_physical, uint64_t host_physical);
+    // Maps `guest_physical` to `host_physical` whether or not it was mapped
+    // before (a frame moved into place: add_to_physmap). Errors as map().
+    // The caller flushes the guest's TLB where the old translation may live.
+    Status remap(uint64_t guest_physical, uint64_t host_physical);
+    // Removes the mapping of `guest_physical`; ENOENT if there was none.
+    // Table frames stay (they go at destroy()).
+    Status unmap(uint64_t guest_physical);
     // The host-physical address of `guest_physical`; ENOENT if unmapped.
     Result<uint64_t> translate(uint64_t guest_physical) const;
     // Frees every table frame (not the mapped frames). Safe to call twice.
@@ -66,6 +79,9 @@ private:
     }
     bool present(uint64_t entry) const { return (entry & format_.present_mask) != 0; }
     void free_level(uint64_t table_phys, int level);
+    // The leaf entry for `guest_physical`, making the tables on the way
+    // when `make` (else null where one is missing).
+    Result<uint64_t*> leaf(uint64_t guest_physical, uint64_t host_physical, bool make);
 
     TableFrames* frames_ = nullptr;
     NestedEntryFormat format_{};

@@ -53,5 +53,7 @@ bool check_guest_descriptor(uint64_t& desc);
 
 // The PV hypercall table (validity is static_asserted where it is built).
 const HypercallTable& pv_hypercall_table();
+// The same handlers for PVH guests, without the ring-3-only ones.
+const HypercallTable& pvh_hypercall_table();
 
 } // namespace pv

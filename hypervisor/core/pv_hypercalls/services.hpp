@@ -29,6 +29,7 @@ class VcpuTimeState; // core/pv_time/vcpu_time.hpp
 class PvMmu;         // core/pv_mm/pv_mmu.hpp
 class GrantTables;   // core/grant/grant_table.hpp
 class DomainControl; // core/control/domain_control.hpp
+class HvmDomainOps;  // core/hvm_hypercalls/hvm_domain_ops.hpp
 
 // The facts xen_version reports. Strings are NUL-terminated; the handler
 // truncates them to the ABI's field sizes. Null strings read as "".
@@ -190,6 +191,10 @@ public:
     // domctl's domain lifecycle (core/control/domain_control.hpp), or null
     // (those commands then answer -ENOSYS).
     virtual DomainControl* domain_control() { return nullptr; }
+
+    // The PVH side of `domain` (HVM parameters, upcall vectors, its
+    // guest-physical map), or null for a PV domain.
+    virtual HvmDomainOps* hvm_ops(Domain&) { return nullptr; }
 
 protected:
     ~HypervisorServices() = default;

@@ -3,6 +3,7 @@
 #include "core/control/control.hpp"
 #include "core/event/event_channel_op.hpp"
 #include "core/grant/grant_table_op.hpp"
+#include "core/hvm_hypercalls/hvm_op.hpp"
 #include "core/hypercall/multicall.hpp"
 #include "core/pv_hypercalls/handlers.hpp"
 #include "core/pv_mm/hypercalls.hpp"
@@ -26,7 +27,7 @@ constexpr HypercallTable k_pv_hypercalls{{
     {Hypercall::xen_version, "xen_version", do_xen_version, 2},
     {Hypercall::console_io, "console_io", do_console_io, 3},
     {Hypercall::vm_assist, "vm_assist", do_vm_assist, 2},
-    {Hypercall::iret, "iret", do_iret, 0},
+    {Hypercall::iret, "iret", do_iret, 0, true}, // replaces the caller's registers
     {Hypercall::set_segment_base, "set_segment_base", do_set_segment_base, 2},
     {Hypercall::sched_op, "sched_op", do_sched_op, 2},
     {Hypercall::callback_op, "callback_op", do_callback_op, 2},
@@ -47,13 +48,39 @@ constexpr HypercallTable k_pv_hypercalls{{
     {Hypercall::domctl, "domctl", do_domctl, 1},
     // Grant tables (issue 5: core/grant).
     k_grant_table_op_entry,
+    // The toolstack sets a PVH DomU's parameters (a PV caller has none of
+    // its own: -EINVAL for itself).
+    k_hvm_op_entry,
 }};
 static_assert(k_pv_hypercalls.valid(), "PV hypercall table: bad or duplicate entry");
+
+// PVH guests (vmmcall / vmcall) reach the same handlers; what only makes
+// sense for ring-3 PV (trap tables, callbacks, segment and page-table
+// hypercalls: a PVH guest owns its IDT, GDT and page tables) is left out
+// and answers -ENOSYS, as in Xen's HVM hypercall table. The toolstack's
+// domctl/sysctl stay with the PV privileged domain.
+constexpr HypercallTable k_pvh_hypercalls{{
+    k_multicall_entry,
+    {Hypercall::xen_version, "xen_version", do_xen_version, 2},
+    {Hypercall::console_io, "console_io", do_console_io, 3},
+    {Hypercall::sched_op, "sched_op", do_sched_op, 2},
+    {Hypercall::set_timer_op, "set_timer_op", do_set_timer_op, 1},
+    {Hypercall::vcpu_op, "vcpu_op", do_vcpu_op, 3},
+    {Hypercall::event_channel_op, "event_channel_op", do_event_channel_op, 2},
+    k_memory_op_entry,
+    k_grant_table_op_entry,
+    k_hvm_op_entry,
+}};
+static_assert(k_pvh_hypercalls.valid(), "PVH hypercall table: bad or duplicate entry");
 
 } // namespace
 
 const HypercallTable& pv_hypercall_table() {
     return k_pv_hypercalls;
+}
+
+const HypercallTable& pvh_hypercall_table() {
+    return k_pvh_hypercalls;
 }
 
 } // namespace pv

@@ -16,8 +16,17 @@
 //                                      -EINVAL unless the buffer holds one
 //                                      entry more than the map (Xen's check)
 //   machphys_mapping                   where the read-only M2P is mapped
+//   add_to_physmap                     (PVH domains, for themselves) a
+//                                      frame of the hypervisor's put into
+//                                      their guest-physical space: shared_info
+//                                      (-EINVAL for a PV domain, for idx != 0
+//                                      and for the spaces not offered)
+// For a PVH target, populate_physmap also places each new frame at its
+// guest frame number in the nested table; increase/decrease_reservation,
+// which name machine frames, do nothing for it.
 // Anything else: -ENOSYS.
 #include "core/hypercall/continuation.hpp"
+#include "core/hvm_hypercalls/hvm_domain_ops.hpp"
 #include "core/pv_hypercalls/services.hpp"
 #include "core/pv_mm/hypercalls.hpp"
 #include "core/pv_mm/pv_mmu.hpp"
@@ -48,6 +57,8 @@ long reservation(HypercallContext& ctx, PvMmu& mmu, const HypercallArgs& args, a
         return static_cast<long>(start);
     Domain* d = target_domain(ctx, r.domid);
     if (d == nullptr || r.extent_order != 0 || !mmu.can_allocate()) return static_cast<long>(start);
+    HvmDomainOps* hvm = ctx.services->hvm_ops(*d);
+    if (hvm != nullptr && op != abi::MemoryOp::populate_physmap) return static_cast<long>(start);
     const GuestHandle<uint64_t> list(r.extent_start);
     const bool has_list = !list.is_null();
     if ((has_list || op != abi::MemoryOp::increase_reservation) &&
@@ -70,6 +81,10 @@ long reservation(HypercallContext& ctx, PvMmu& mmu, const HypercallArgs& args, a
             if (!copy_from_guest(ctx.guest, list, i, &pfn, 1)) break;
             Result<uint64_t> mfn = mmu.populate_frame(*d, pfn);
             if (!mfn) break;
+            if (hvm != nullptr && hvm->populated(pfn, *mfn) < 0) {
+                (void)mmu.release_frame(*d, *mfn);
+                break;
+            }
             if (!copy_to_guest(ctx.guest, list, i, &*mfn, 1)) break;
         } else {
             uint64_t mfn = 0;
@@ -82,8 +97,24 @@ long reservation(HypercallContext& ctx, PvMmu& mmu, const HypercallArgs& args, a
 
 } // namespace
 
+namespace {
+
+// add_to_physmap needs no PV MMU: the guest-physical map is the PVH domain's.
+long add_to_physmap(HypercallContext& ctx, const HypercallArgs& args) {
+    abi::AddToPhysmap a;
+    if (!copy_from_guest(ctx.guest, args.handle<const abi::AddToPhysmap>(1), a)) return error(Errno::efault);
+    if (a.domid != abi::k_domid_self && a.domid != ctx.domain->id()) return error(Errno::eperm);
+    HvmDomainOps* hvm = ctx.services->hvm_ops(*ctx.domain);
+    if (hvm == nullptr) return error(Errno::einval); // translated (PVH) guests only
+    return hvm->add_to_physmap(a.space, a.idx, a.gpfn);
+}
+
+} // namespace
+
 long do_memory_op(HypercallContext& ctx, const HypercallArgs& args) {
     if (ctx.domain == nullptr || ctx.vcpu == nullptr || ctx.services == nullptr) return error(Errno::enosys);
+    if ((args.as<uint64_t>(0) & abi::k_memory_op_cmd_mask) == abi::raw(abi::MemoryOp::add_to_physmap))
+        return args.as<uint64_t>(0) >> k_extent_shift ? error(Errno::einval) : add_to_physmap(ctx, args);
     PvMmu* mmu = ctx.services->pv_mmu();
     if (mmu == nullptr) return error(Errno::enosys);
     const auto cmd = args.as<uint64_t>(0);

@@ -150,3 +150,64 @@ TEST_CASE("nested page table: EPT-style entries", "[nested]") {
     CHECK(*npt.translate(0x40010) == 0x123010);
     npt.destroy();
 }
+
+TEST_CASE("nested page table: the EPT format's entries", "[nested]") {
+    // Tables: R|W|X. Leaves: R|W|X and memory type write-back (6) in bits 5:3.
+    CHECK(k_ept_format.table_bits == 0x7);
+    CHECK(k_ept_format.leaf_bits == 0x37);
+    CHECK(k_ept_format.present_mask == 0x7);
+
+    FakeFrames frames;
+    NestedPageTable ept;
+    REQUIRE(ept.init(frames, k_ept_format).is_ok());
+    REQUIRE(ept.map(0x7fff000, 0xabcd000).is_ok());
+    // Walk by hand: every level's entry as the CPU reads it.
+    uint64_t table = ept.root();
+    const unsigned indices[4] = {0, 0, 0x3f, 0x1ff}; // 0x7fff000: PML4 0, PDPT 0, PD 63, PT 511
+    for (int level = 0; level < 3; ++level) {
+        const uint64_t entry = frames.table(table)[indices[level]];
+        CHECK((entry & 0xfff) == 0x7);
+        table = entry & NestedPageTable::k_address_mask;
+    }
+    CHECK(frames.table(table)[indices[3]] == (0xabcd000 | 0x37));
+    CHECK(*ept.translate(0x7fff123) == 0xabcd123);
+
+    // An entry with only one of R/W/X set counts as present: a second map
+    // into it is refused, and an entry with none is free.
+    frames.table(table)[0] = 0x4000 | 0x4; // execute only
+    CHECK(ept.map(0x7e00000, 0x5000).error() == k_eexist);
+    CHECK(*ept.translate(0x7e00000) == 0x4000);
+    frames.table(table)[1] = 0x6000 | (6u << 3); // memory type but no permission: not present
+    CHECK(ept.translate(0x7e01000).error() == k_enoent);
+    REQUIRE(ept.map(0x7e01000, 0x8000).is_ok());
+    CHECK(ept.map(0x1000, 0x1001).error() == k_einval); // unaligned host frame
+    ept.destroy();
+    CHECK(frames.live() == 0);
+}
+
+TEST_CASE("nested table: remap replaces a mapping, unmap removes one", "[hvm][npt]") {
+    FakeFrames frames;
+    NestedPageTable npt;
+    REQUIRE(npt.init(frames, k_npt_format));
+    REQUIRE(npt.map(0x5000, 0x100000));
+
+    // A frame moved into place over RAM (add_to_physmap of shared_info).
+    REQUIRE(npt.remap(0x5000, 0x200000));
+    CHECK(*npt.translate(0x5123) == 0x200123);
+    // remap also makes a mapping where there was none.
+    REQUIRE(npt.remap(0x40000000, 0x300000));
+    CHECK(*npt.translate(0x40000000) == 0x300000);
+    CHECK(npt.remap(0x5001, 0x200000).error() == k_einval);
+
+    REQUIRE(npt.unmap(0x5000));
+    CHECK(npt.translate(0x5000).error() == k_enoent);
+    CHECK(npt.unmap(0x5000).error() == k_enoent);
+    // Nowhere near a table: nothing to remove, and no table made for it.
+    const uint64_t tables = npt.table_count();
+    CHECK(npt.unmap(0x7000000000).error() == k_enoent);
+    CHECK(npt.table_count() == tables);
+    // The freed slot can be mapped again.
+    REQUIRE(npt.map(0x5000, 0x100000));
+    npt.destroy();
+    CHECK(frames.live() == 0);
+}

@@ -98,6 +98,12 @@ public:
     // domctl's lifecycle commands reach `control` (tests/unit/control/
     // fake_domain_control.hpp); null: they answer -ENOSYS.
     DomainControl* domain_control() override { return control; }
+    // PVH domains: their HvmDomainOps by id (none: a PV domain).
+    HvmDomainOps* hvm_ops(Domain& d) override {
+        auto it = hvm_domains.find(d.id());
+        return it == hvm_domains.end() ? nullptr : it->second;
+    }
+    std::map<DomainId, HvmDomainOps*> hvm_domains;
 
     HypervisorVersionInfo version;
     uint8_t handle[16];

@@ -17,6 +17,7 @@ enum class ExitReason : uint8_t {
     nested_page_fault, // guest-physical access the nested tables refuse, see Exit::guest_physical
     shutdown,          // triple fault or shutdown condition
     interrupt,         // a physical interrupt arrived while the guest ran
+    interrupt_window,  // the guest can take an interrupt now (request_interrupt_window)
     invalid_state,     // the CPU refused the guest state at entry
     unknown,           // anything else: Exit::vendor_code says what
 };
@@ -60,6 +61,8 @@ constexpr const char* describe(ExitReason reason) {
         return "shutdown";
     case ExitReason::interrupt:
         return "interrupt";
+    case ExitReason::interrupt_window:
+        return "interrupt-window";
     case ExitReason::invalid_state:
         return "invalid-state";
     case ExitReason::unknown:

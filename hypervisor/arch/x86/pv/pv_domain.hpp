@@ -1,9 +1,10 @@
-// A PV domain with everything the hypervisor keeps for it: the Domain and
+// A domain with everything the hypervisor keeps for it: the Domain and
 // its vCPUs, event channels, grant table and per-vCPU timers. One object per
 // domain, in frames of its own (DomainRegistry), so that creating and
 // destroying domains needs no heap.
 #pragma once
 
+#include "arch/x86/hvm/pvh_domain.hpp"
 #include "core/domain/domain.hpp"
 #include "core/event/event_channels.hpp"
 #include "core/grant/grant_table.hpp"
@@ -49,6 +50,8 @@ public:
     GrantTable grants;
     // The hypervisor timer of each vCPU (system time ns; ~0: not armed).
     uint64_t timer_deadline[Domain::k_max_vcpus];
+    // Its hardware containers and guest-physical map, when domain.pvh.
+    hvm::PvhDomain pvh;
 
 private:
     HypervisorServices& services_;

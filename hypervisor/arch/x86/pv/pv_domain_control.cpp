@@ -31,10 +31,21 @@ Status PvDomainControl::add_to_scheduler(PvDomain& pd) {
 }
 
 Result<Domain*> PvDomainControl::create(const abi::DomctlCreateDomain& request, uint64_t& shared_info_mfn) {
-    // Hardware containers come with the PVH work; until then PV only.
-    if (request.flags & abi::k_create_pvh) return Errno::eopnotsupp;
+    const bool pvh = request.flags & abi::k_create_pvh;
+    if (pvh && parts_.containers == nullptr) {
+        log_warning("domctl: PVH domain '{}' refused: {}", request.name,
+                    parts_.no_containers_why ? parts_.no_containers_why : "no hardware containers");
+        return Errno::eopnotsupp;
+    }
     PvDomain* pd = TRY(parts_.registry->create(DomainRegistry::k_any_id, false));
     Domain& d = pd->domain;
+    if (pvh) {
+        if (Status s = pd->pvh.init(d, *parts_.containers, *parts_.frames); !s) {
+            parts_.registry->release(*pd);
+            return s.error();
+        }
+        d.pvh = true;
+    }
     d.set_name(request.name);
     d.max_pages = request.max_memkb / 4;
     d.state = DomainState::building;
@@ -45,6 +56,7 @@ Result<Domain*> PvDomainControl::create(const abi::DomctlCreateDomain& request, 
     // part of its reservation (Xen's xenheap page).
     auto shared = parts_.mmu->allocate_shared_frame(d);
     if (!shared) {
+        pd->pvh.release();
         parts_.registry->release(*pd);
         return shared.error();
     }
@@ -63,12 +75,14 @@ Result<Domain*> PvDomainControl::create(const abi::DomctlCreateDomain& request, 
 
     if (Status s = add_to_scheduler(*pd); !s) {
         free_frames(d);
+        pd->pvh.release();
         parts_.registry->release(*pd);
         return s.error();
     }
     shared_info_mfn = *shared;
-    log_info("d{}: created '{}' ({} vCPU{}, up to {} MiB)", d.id(), d.name(), d.vcpu_count,
-             d.vcpu_count == 1 ? "" : "s", d.max_pages * k_page >> 20);
+    log_info("d{}: created '{}' ({}, {} vCPU{}, up to {} MiB)", d.id(), d.name(),
+             pvh ? "PVH" : "PV", d.vcpu_count, d.vcpu_count == 1 ? "" : "s",
+             d.max_pages * k_page >> 20);
     return &d;
 }
 
@@ -126,6 +140,7 @@ Status PvDomainControl::destroy(Domain& d) {
         pd->events.reset();
         if (parts_.grants) parts_.grants->release_domain(d);
         parts_.mmu->relinquish(d);
+        pd->pvh.release(); // containers and nested tables; the frames are the domain's
         free_frames(d);
     }
     if (!pd->grants.idle()) {
@@ -172,10 +187,28 @@ Status PvDomainControl::set_vcpu_context(Vcpu& v, const abi::VcpuGuestContext& c
     Domain& d = v.domain();
     if (d.state != DomainState::building && d.state != DomainState::paused) return Errno::ebusy;
     if (parts_.scheduler->running_on(v) >= 0) return Errno::ebusy;
+    if (d.pvh) {
+        PvDomain* pd = parts_.registry->find(d);
+        if (!pd) return Errno::esrch;
+        return set_pvh_context(*pd, v, context);
+    }
     Status s = errno_status(apply_guest_context(v, context, *parts_.mmu, *parts_.services));
     if (!s) return s;
     for (size_t i = 0; i < sizeof v.pv.fpu; ++i) v.pv.fpu[i] = context.fpu_ctxt[i];
     fpu_sanitize(v);
+    return Status::ok();
+}
+
+// A PVH vCPU starts at Xen's PVH start of day: the context names only the
+// 32-bit entry point (user_regs.rip) and the hvm_start_info address
+// (user_regs.rbx), both below 4 GiB; everything else is the container's
+// reset state (DESIGN.md §1, hvm_start_info.hpp).
+Status PvDomainControl::set_pvh_context(PvDomain& pd, Vcpu& v, const abi::VcpuGuestContext& context) {
+    const abi::CpuUserRegs& u = context.user_regs;
+    if (u.rip > 0xffffffffull || u.rbx > 0xffffffffull) return Errno::einval;
+    TRY(pd.pvh.start_vcpu(v.id(), static_cast<uint32_t>(u.rip), static_cast<uint32_t>(u.rbx)));
+    fpu_init_state(v);
+    v.initialised = true;
     return Status::ok();
 }
 

@@ -25,6 +25,9 @@ public:
         sched::CreditScheduler* scheduler = nullptr;
         // Where new domains take the wallclock from (Dom0's shared_info).
         const abi::SharedInfo* (*wallclock)() = nullptr;
+        // Hardware containers for PVH domains; null: this machine has none.
+        hvm::Backend* containers = nullptr;
+        const char* no_containers_why = nullptr;
     };
     explicit PvDomainControl(const Parts& parts) : parts_(parts) {}
 
@@ -46,6 +49,7 @@ private:
     void stop_vcpus(Domain& domain);
     void free_frames(Domain& domain);
     void release_vcpu_frames(PvDomain& domain);
+    Status set_pvh_context(PvDomain& domain, Vcpu& vcpu, const abi::VcpuGuestContext& context);
 
     Parts parts_;
 };

@@ -121,7 +121,32 @@ void pv_wake(Vcpu& v) { pv_kick_cpus(scheduler().wake(v, environment.now_ns()));
 void pv_sleep(Vcpu& v) { pv_kick_cpus(scheduler().sleep(v)); }
 void pv_yield(Vcpu& v) { pv_kick_cpus(scheduler().yield(v)); }
 
+namespace {
+
+bool in_container(const Vcpu& v) { return environment.in_container && environment.in_container(v); }
+
+[[noreturn]] void run_loop(Vcpu* next, bool decided);
+
+} // namespace
+
+namespace {
+[[gnu::noinline]] void reschedule(TrapFrame& f);
+} // namespace
+
 void pv_schedule(TrapFrame& f) {
+    // Every return to a guest passes here: the common case (it goes on,
+    // nothing asked for a reschedule) costs a few loads, the rest is out of
+    // line.
+    const PerCpu& cpu = this_cpu();
+    const Vcpu* v = cpu.current;
+    if (v && !cpu.need_resched && may_continue(*v)) [[likely]]
+        return;
+    reschedule(f);
+}
+
+namespace {
+// The scheduling point proper (pv_schedule).
+void reschedule(TrapFrame& f) {
     PerCpu& cpu = this_cpu();
     Vcpu* prev = cpu.current;
     // hlt (emulated) blocks without looking: an event already pending
@@ -137,23 +162,65 @@ void pv_schedule(TrapFrame& f) {
             save_vcpu(*prev, f);
             cpu.current = nullptr;
         }
-        if (!d.next) pv_idle_loop();
+        if (!d.next || in_container(*d.next)) run_loop(d.next, true);
         if (load_vcpu(*d.next, f)) return;
         // It cannot run (its GDT no longer maps): its domain crashed.
         cpu.current = nullptr;
         prev = nullptr;
     }
 }
+} // namespace
 
-void pv_idle_loop() {
+void pv_idle_loop() { run_loop(nullptr, false); }
+
+namespace {
+
+// A vCPU in a hardware container runs here, on the CPU's own stack, until
+// it may not go on or the scheduler picks another: that one is returned
+// (null: idle). Its registers stay in the container between runs; only the
+// FPU, which the world switch leaves alone, is switched here.
+Vcpu* run_in_container(Vcpu& v) {
+    PerCpu& cpu = this_cpu();
+    cpu.current = &v;
+    flush_tlb_including_global(); // as load_vcpu: nothing of the last guest stays
+    if (environment.switch_in && !environment.switch_in(v)) {
+        cpu.current = nullptr;
+        return decide().next;
+    }
+    load_fpu(v);
+    if (const auto runstate = pv_environment().runstate) runstate(v, true);
+    for (;;) {
+        if (v.state == VcpuState::blocked && vcpu_info_of(v).evtchn_upcall_pending)
+            v.state = VcpuState::running;
+        if (!may_continue(v)) pv_sleep(v);
+        if (cpu.need_resched || !may_continue(v)) {
+            sched::Decision d = decide();
+            if (d.next != &v) {
+                save_fpu(v);
+                if (const auto runstate = pv_environment().runstate) runstate(v, false);
+                cpu.current = nullptr;
+                return d.next;
+            }
+        }
+        environment.container_step(v);
+    }
+}
+
+void run_loop(Vcpu* next, bool decided) {
     PerCpu& cpu = this_cpu();
     cpu.current = nullptr;
     write_cr3(pv_environment().hypervisor_cr3);
     for (;;) {
         disable_interrupts();
-        sched::Decision d = decide();
-        if (d.next) {
-            Vcpu& v = *d.next;
+        if (!decided) next = decide().next;
+        decided = false;
+        if (next && in_container(*next)) {
+            next = run_in_container(*next);
+            decided = true;
+            continue;
+        }
+        if (next) {
+            Vcpu& v = *next;
             // Built here, then moved to the top of the stack by the exit
             // stub: the top may overlap this very call chain.
             TrapFrame frame{};
@@ -167,5 +234,7 @@ void pv_idle_loop() {
         enable_interrupts_and_halt();
     }
 }
+
+} // namespace
 
 } // namespace pv::x86

@@ -28,6 +28,11 @@ struct PvScheduleEnvironment {
     bool (*switch_in)(Vcpu&) = nullptr;
     // Periodic work of an idle CPU (console input for Dom0 on CPU 0).
     void (*idle_work)() = nullptr;
+    // vCPUs of domains in hardware containers (PVH): does `v` run in one,
+    // and one entry into its container with the handling of the exit that
+    // ends it (called with interrupts off, returns with them off).
+    bool (*in_container)(const Vcpu& v) = nullptr;
+    void (*container_step)(Vcpu& v) = nullptr;
 };
 void pv_schedule_init(const PvScheduleEnvironment& env);
 
@@ -45,7 +50,9 @@ void pv_kick_cpus(sched::CpuMask mask);
 void pv_schedule(TrapFrame& f);
 
 // This CPU has no vCPU (at boot, or its vCPU stopped): run what the
-// scheduler gives it, halting in between.
+// scheduler gives it, halting in between. vCPUs in hardware containers run
+// inside this loop (entry, exit, handling, again); PV vCPUs leave it for
+// ring 3 and come back through pv_schedule().
 [[noreturn]] void pv_idle_loop();
 
 // Default FPU state of a new vCPU (FNINIT + MXCSR 0x1f80, SDM Vol. 1 §10.5.1)

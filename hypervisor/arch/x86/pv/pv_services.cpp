@@ -111,11 +111,19 @@ void PvServices::domain_handle(const Domain&, uint8_t (&handle)[16]) {
     for (auto& b : handle) b = 0;
 }
 
-abi::VcpuInfo* PvServices::vcpu_info(Vcpu& vcpu) { return &vcpu_info_of(vcpu); }
+abi::VcpuInfo* PvServices::vcpu_info(Vcpu& vcpu) {
+    // A PV vCPU's entry paths keep the answer (pv_vcpu.hpp, cached_vcpu_info).
+    if (abi::VcpuInfo* cached = __atomic_load_n(&vcpu.pv.vcpu_info, __ATOMIC_RELAXED)) return cached;
+    return &vcpu_info_of(vcpu);
+}
 
 // register_vcpu_info: the guest's own frame, kept as an ordinary writable
 // page for as long as the hypervisor writes into it.
 void* PvServices::map_guest_frame(Domain& domain, uint64_t mfn) {
+    // A PVH guest names guest frames, not machine frames; vcpu_info
+    // placement is not offered to it (guests then keep vcpu_info in
+    // shared_info, as Linux does when the call fails).
+    if (domain.pvh) return nullptr;
     if (!hooks_.mmu || !hooks_.mmu->types().get_page_and_type(mfn, FrameType::writable, domain)) return nullptr;
     return phys_to_virt(mfn * 4096);
 }

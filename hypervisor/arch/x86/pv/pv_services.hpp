@@ -3,6 +3,7 @@
 // state. One instance, owned by the composition root.
 #pragma once
 
+#include "arch/x86/pv/pv_vcpu.hpp"
 #include "arch/x86/uart.hpp"
 #include "core/boot/boot_info.hpp"
 #include "lib/log.hpp"
@@ -33,6 +34,7 @@ public:
         void (*physinfo)(abi::SysctlPhysinfo&) = nullptr;
         Logger* log = nullptr; // the hypervisor log, for sysctl readconsole
         GrantTables* grants = nullptr;
+        HvmDomainOps* (*hvm_ops)(Domain&) = nullptr; // the PVH side of a domain, or null
     };
     PvServices(const Hooks& hooks, const HypervisorVersionInfo& version) : hooks_(hooks), version_(version) {}
 
@@ -49,17 +51,20 @@ public:
     void domain_handle(const Domain& domain, uint8_t (&handle)[16]) override;
     const HypervisorVersionInfo& version_info() override { return version_; }
     abi::VcpuInfo* vcpu_info(Vcpu& vcpu) override;
-    // The entry path reloads CR3, segment bases and CR0.TS after every
-    // hypercall from the vCPU's state, so these need no work of their own.
-    void guest_mode_changed(Vcpu&) override {}
-    void segment_base_changed(Vcpu&, abi::SegmentBase) override {}
-    void fpu_ts_changed(Vcpu&) override {}
+    // The hardware follows at once (pv_vcpu.hpp): the hypercall exit path
+    // reloads nothing.
+    void guest_mode_changed(Vcpu& vcpu) override { guest_mode_switched(vcpu); }
+    void segment_base_changed(Vcpu& vcpu, abi::SegmentBase which) override {
+        x86::segment_base_changed(vcpu, which);
+    }
+    void fpu_ts_changed(Vcpu& vcpu) override { x86::fpu_ts_changed(vcpu); }
     void debugreg_changed(Vcpu& vcpu, unsigned reg) override;
     uint64_t load_user_gs_selector(Vcpu& vcpu, uint16_t selector) override;
     long set_gdt(Vcpu& vcpu, const uint64_t* frames, unsigned nr_frames, unsigned entries) override;
     long update_descriptor(Domain& domain, uint64_t maddr, uint64_t desc) override;
     PvMmu* pv_mmu() override { return hooks_.mmu; }
     GrantTables* grant_tables() override { return hooks_.grants; }
+    HvmDomainOps* hvm_ops(Domain& domain) override { return hooks_.hvm_ops ? hooks_.hvm_ops(domain) : nullptr; }
     void set_grant_tables(GrantTables* grants) { hooks_.grants = grants; }
     DomainControl* domain_control() override { return domain_control_; }
     void set_domain_control(DomainControl* control) { domain_control_ = control; }

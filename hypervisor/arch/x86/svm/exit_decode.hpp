@@ -12,6 +12,7 @@ namespace pv::x86::svm {
 namespace exit_code {
 inline constexpr uint64_t intr = 0x60;
 inline constexpr uint64_t nmi = 0x61;
+inline constexpr uint64_t vintr = 0x64;
 inline constexpr uint64_t cpuid = 0x72;
 inline constexpr uint64_t hlt = 0x78;
 inline constexpr uint64_t ioio = 0x7b;
@@ -101,6 +102,9 @@ constexpr hvm::Exit decode_exit(const VmexitInfo& e) {
         break;
     case exit_code::shutdown:
         exit.reason = hvm::ExitReason::shutdown;
+        break;
+    case exit_code::vintr:
+        exit.reason = hvm::ExitReason::interrupt_window;
         break;
     case exit_code::intr:
     case exit_code::nmi:

@@ -24,6 +24,12 @@ public:
     Status enable_this_cpu(uint32_t cpu_index) override {
         return cpus_.enable_this_cpu(cpu_index, frames_);
     }
+    const pv::nested::NestedEntryFormat& nested_format() const override {
+        return pv::nested::k_npt_format;
+    }
+    void hypercall_instruction(uint8_t (&bytes)[3]) const override {
+        bytes[0] = 0x0f, bytes[1] = 0x01, bytes[2] = 0xd9; // VMMCALL (APM Vol. 3)
+    }
     Result<hvm::Container*> create(const hvm::GuestStart& start) override;
     void destroy(hvm::Container* container) override;
 

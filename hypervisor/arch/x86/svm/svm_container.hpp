@@ -29,16 +29,30 @@ public:
 
     hvm::GuestRegisters& registers() override { return registers_; }
     uint64_t rip() const override { return vmcb_->save.rip; }
-    void set_rip(uint64_t rip) override { vmcb_->save.rip = rip; }
+    void set_rip(uint64_t rip) override {
+        vmcb_->save.rip = rip;
+        vmcb_->control.interrupt_shadow &= ~k_interrupt_shadow;
+    }
     uint64_t rsp() const override { return vmcb_->save.rsp; }
     Status map(const hvm::GuestMemoryRange& range) override;
     Result<uint64_t> host_frame(uint64_t gfn) const override;
+    bool can_inject_interrupt() const override;
+    void inject_interrupt(uint8_t vector) override;
+    void request_interrupt_window(bool on) override;
+    hvm::GuestPaging paging() const override;
+    void flush_guest_tlb() override { flush_pending_ = true; }
+    Snapshot snapshot() const override;
     hvm::Exit run() override;
+    Result<uint64_t> read_state_msr(uint32_t index) const override;
+    // SVME stays set in the guest's EFER, as VMRUN requires (§15.5.1).
+    Status write_state_msr(uint32_t index, uint64_t value) override;
+    void inject_exception(uint8_t vector, uint32_t error_code) override;
 
     uint32_t asid() const { return asid_; }
 
 private:
     void load_start_state(const hvm::GuestStart& start);
+    void pass_through_msr(uint32_t msr);
 
     FrameAllocator* frames_ = nullptr;
     const SvmCpus* cpus_ = nullptr;
@@ -51,6 +65,9 @@ private:
     hvm::GuestRegisters registers_{};
     uint32_t asid_ = 0;
     uint32_t last_cpu_ = ~0u; // where the ASID's TLB entries may be; another CPU flushes first
+    bool owns_table_ = false; // npt_ is this container's own (GuestStart::nested_root was 0)
+    bool flush_pending_ = false;
+    uint64_t nested_root_ = 0;
 };
 
 } // namespace pv::x86::svm

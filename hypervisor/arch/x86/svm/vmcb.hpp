@@ -112,6 +112,7 @@ static_assert(offsetof(Vmcb, save.g_pat) == 0x668);
 namespace intercept1 { // VmcbControl::intercept_misc1
 inline constexpr uint32_t intr = 1u << 0;
 inline constexpr uint32_t nmi = 1u << 1;
+inline constexpr uint32_t vintr = 1u << 4;
 inline constexpr uint32_t cpuid = 1u << 18;
 inline constexpr uint32_t hlt = 1u << 24;
 inline constexpr uint32_t ioio_prot = 1u << 27;
@@ -126,9 +127,19 @@ inline constexpr uint32_t vmsave = 1u << 3;
 inline constexpr uint32_t stgi = 1u << 4;
 inline constexpr uint32_t clgi = 1u << 5;
 inline constexpr uint32_t skinit = 1u << 6;
+inline constexpr uint32_t xsetbv = 1u << 13;
 } // namespace intercept2
 
 inline constexpr uint64_t k_v_intr_masking = 1ull << 24;
+// A virtual interrupt request (V_IRQ, bit 8) at the highest priority
+// (V_INTR_PRIO 19:16 = 15) that ignores V_TPR (bit 20): with the VINTR
+// intercept it ends the run as soon as the guest could take an interrupt
+// (§15.21.4), which is how the interrupt window is asked for.
+inline constexpr uint64_t k_v_irq_window = (1ull << 8) | (0xfull << 16) | (1ull << 20);
+// EVENTINJ (§15.20): vector 7:0, type 10:8 (0 = external interrupt), V 31.
+inline constexpr uint64_t k_event_valid = 1ull << 31;
+inline constexpr uint64_t k_event_type_intr = 0ull << 8;
+inline constexpr uint64_t k_interrupt_shadow = 1ull << 0;
 inline constexpr uint64_t k_np_enable = 1ull << 0;
 // TLB_CONTROL: flush every ASID's entries on this VMRUN (§15.16.1).
 inline constexpr uint8_t k_tlb_flush_all = 1;
