@@ -3,6 +3,7 @@
 #include "arch/asm_constants.h"
 #include "arch/frame.hpp"
 #include "include/public/elfnote.hpp"
+#include "include/public/hvm.hpp"
 #include "include/public/hypercall.hpp"
 #include "include/public/version.hpp"
 
@@ -27,6 +28,13 @@ static_assert(MINIOS_NOTE_LOADER == abi::raw(abi::ElfNote::loader));
 static_assert(MINIOS_NOTE_FEATURES == abi::raw(abi::ElfNote::features));
 static_assert(MINIOS_NOTE_SUPPORTED_FEATURES == abi::raw(abi::ElfNote::supported_features));
 static_assert(MINIOS_FEATURE_DOM0_BIT == abi::raw(abi::Feature::dom0));
+static_assert(MINIOS_NOTE_PHYS32_ENTRY == abi::raw(abi::ElfNote::phys32_entry));
+
+// PVH: the upcall vector is one Xen accepts (not an exception vector), and
+// the kernel sits where the PVH entry's 2 GiB high map reaches it.
+static_assert(MINIOS_UPCALL_VECTOR >= abi::k_hvm_min_upcall_vector && MINIOS_UPCALL_VECTOR <= 0xff);
+static_assert(MINIOS_KERNEL_PHYS % abi::k_page_size == 0 && MINIOS_KERNEL_PHYS >= 0x100000);
+static_assert(MINIOS_KERNEL_VIRT == MINIOS_VIRT_BASE + MINIOS_KERNEL_PHYS);
 
 // The iret stub pops what user_enter/trap_common leave: the IretContext
 // from `flags` up. Six words, as the entry code pushes them.

@@ -8,6 +8,12 @@
 /* Where the image is linked and asks to be mapped (VIRT_BASE note); the
  * kernel code model needs the top 2 GiB. */
 #define MINIOS_VIRT_BASE 0xffffffff80000000
+/* Where the image starts, physically (its p_paddr, PADDR_OFFSET 0) and
+ * virtually (VIRT_BASE + that). 1 MiB: above the real-mode area, where a
+ * PVH or multiboot loader can put it, like Linux's layout (16 MiB there).
+ * minios.ld restates both. */
+#define MINIOS_KERNEL_PHYS 0x100000
+#define MINIOS_KERNEL_VIRT (MINIOS_VIRT_BASE + MINIOS_KERNEL_PHYS)
 
 /* Hypercall page: one 32-byte stub per hypercall number. */
 #define MINIOS_HYPERCALL_STUB_SIZE 32
@@ -31,6 +37,7 @@
 #define MINIOS_NOTE_LOADER 8
 #define MINIOS_NOTE_FEATURES 10
 #define MINIOS_NOTE_SUPPORTED_FEATURES 17
+#define MINIOS_NOTE_PHYS32_ENTRY 18
 /* XENFEAT_dom0: the kernel can run as the initial domain. */
 #define MINIOS_FEATURE_DOM0_BIT 11
 
@@ -51,6 +58,20 @@
 #define MINIOS_CONTEXT_R14 32
 #define MINIOS_CONTEXT_R15 40
 #define MINIOS_CONTEXT_RSP 48
+
+/* Hardware-container (PVH) and bare-metal start of day (arch/start32.S):
+ * the GDT selectors of the 64-bit kernel, and the boot modes the 32-bit
+ * entry points hand to minios_start_hvm() (kernel/platform.hpp BootMode). */
+#define MINIOS_GDT_CODE64 0x08
+#define MINIOS_GDT_DATA 0x10
+#define MINIOS_BOOT_MODE_PVH 1
+#define MINIOS_BOOT_MODE_NATIVE 2
+/* Multiboot (version 1) header and loader magics. */
+#define MINIOS_MULTIBOOT_MAGIC 0x1badb002
+#define MINIOS_MULTIBOOT_LOADER_MAGIC 0x2badb002
+/* The event-channel upcall vector of a PVH domain (the IDT entry
+ * arch/idt_entry.S installs; Xen's vector-type callback). */
+#define MINIOS_UPCALL_VECTOR 0xf3
 
 /* RFLAGS for a new user process: IF (events unmasked) and the always-one
  * bit 1. */

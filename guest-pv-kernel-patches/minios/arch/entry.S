@@ -1,7 +1,9 @@
-/* Entry points the hypervisor bounces to (exception handlers, event,
+/* PV: entry points the hypervisor bounces to (exception handlers, event,
  * failsafe and syscall callbacks) and the user-mode switch. The frame
- * layouts are described in arch/frame.hpp. */
+ * layouts are described in arch/frame.hpp. (PVH and bare metal take
+ * exceptions through a real IDT: arch/idt_entry.S.) */
 #include "arch/asm_constants.h"
+#include "arch/gprs.h"
 
 #define IRET_STUB (hypercall_page + MINIOS_HYPERCALL_IRET * MINIOS_HYPERCALL_STUB_SIZE)
 
@@ -32,41 +34,6 @@
     .size \name, . - \name
 .endm
 
-.macro save_gprs
-    pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %rcx
-    pushq %rax
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %rbx
-    pushq %rbp
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-.endm
-
-.macro restore_gprs
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbp
-    popq %rbx
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rax
-    popq %rcx
-    popq %rdx
-    popq %rsi
-    popq %rdi
-.endm
 
     entry_no_error minios_trap_de, 0
     entry_no_error minios_trap_db, 1

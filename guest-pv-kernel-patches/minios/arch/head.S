@@ -1,7 +1,8 @@
-/* minios start of day: the Xen ELF notes, the entry point, the boot stack
- * and the hypercall page.
+/* minios start of day: the Xen ELF notes, the PV entry point, the boot
+ * stack and the hypercall page. (The PVH and bare-metal entries, in 32-bit
+ * mode, are in arch/start32.S.)
  *
- * State on entry (Xen's x86-64 PV start of day, xen.h and dom0_build.c):
+ * State on PV entry (Xen's x86-64 PV start of day, xen.h and dom0_build.c):
  *   rip = ENTRY note (_start), cs = 0xe033, ss = 0xe02b, ds = es = fs = gs = 0
  *   rsi = virtual address of start_info
  *   rsp = top of a one-page boot stack that follows the bootstrap page
@@ -28,10 +29,14 @@
     xen_note MINIOS_NOTE_XEN_VERSION, .asciz, "xen-3.0"
     xen_note MINIOS_NOTE_LOADER, .asciz, "generic"
     xen_note MINIOS_NOTE_VIRT_BASE, .quad, MINIOS_VIRT_BASE
-    /* p_paddr == p_vaddr in our program headers: subtracting VIRT_BASE gives
-     * the pseudo-physical address, so segments load at their vaddr. */
-    xen_note MINIOS_NOTE_PADDR_OFFSET, .quad, MINIOS_VIRT_BASE
+    /* p_paddr is the physical load address (minios.ld): a PV builder maps
+     * the kernel at VIRT_BASE + p_paddr - PADDR_OFFSET = its p_vaddr, a PVH
+     * builder loads it at p_paddr. */
+    xen_note MINIOS_NOTE_PADDR_OFFSET, .quad, 0
     xen_note MINIOS_NOTE_ENTRY, .quad, _start
+    /* PVH: 32-bit protected mode, paging off, ebx = hvm_start_info
+     * (arch/start32.S); a physical address. */
+    xen_note MINIOS_NOTE_PHYS32_ENTRY, .long, minios_pvh_start32 - MINIOS_VIRT_BASE
     xen_note MINIOS_NOTE_HYPERCALL_PAGE, .quad, hypercall_page
     /* Nothing required: minios never writes page tables and runs in ring 3.
      * "dom0" says it can be the initial domain (Xen checks this bit when
@@ -54,7 +59,9 @@ _start:
     jmp 1b
     .size _start, . - _start
 
-    /* Filled by the hypervisor while building the domain; int3 until then
+    /* Filled by the hypervisor while building the domain (PV: the
+     * HYPERCALL_PAGE note; PVH: minios writes the page's physical address
+     * to Xen's hypercall MSR); int3 until then
      * so that a call into an unfilled page traps instead of running on. */
     .section .text.hypercall_page, "ax", @progbits
     .balign 4096
@@ -66,6 +73,7 @@ hypercall_page:
 
     .section .bss.boot_stack, "aw", @nobits
     .balign 16
+    .globl boot_stack_top
 boot_stack:
     .skip 32768
 boot_stack_top:

@@ -1,4 +1,7 @@
-// Hypercalls through the hypercall page, with the x86-64 PV convention of
+// Hypercalls through the hypercall page, in every mode that has a
+// hypervisor (PV: the builder fills the page; PVH: the hypervisor fills it
+// when minios writes its address to the hypercall MSR, with vmcall/vmmcall
+// stubs), with the x86-64 convention of
 // include/public/hypercall.hpp: call hypercall_page + 32 * number with the
 // arguments in rdi, rsi, rdx, r10, r8; the result comes back in rax.
 // The hypervisor may clobber every argument register (Xen's debug builds do
@@ -10,6 +13,7 @@
 #include "include/public/console_io.hpp"
 #include "include/public/control.hpp"
 #include "include/public/event_channel.hpp"
+#include "include/public/hvm.hpp"
 #include "include/public/hypercall.hpp"
 #include "include/public/memory.hpp"
 #include "include/public/mmu.hpp"
@@ -156,6 +160,11 @@ inline long mmuext(abi::MmuextCmd cmd, uint64_t arg1 = 0, uint64_t arg2 = 0) {
 
 inline long memory_op(abi::MemoryOp op, void* arg) {
     return call(abi::Hypercall::memory_op, abi::raw(op), ptr(arg));
+}
+
+// hvm_op (PVH): parameters and the upcall vector (include/public/hvm.hpp).
+inline long hvm_op(abi::HvmOp op, void* arg) {
+    return call(abi::Hypercall::hvm_op, abi::raw(op), ptr(arg));
 }
 
 // ---- the toolstack interface (include/public/control.hpp; privileged) ----

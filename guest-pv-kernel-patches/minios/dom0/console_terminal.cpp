@@ -35,14 +35,12 @@ void ConsoleTerminal::wait() {
         hv::sched_op(abi::SchedOp::yield);
         return;
     }
-    // sched_op block returns at the next event: the one-shot timer, the
-    // periodic tick, or a guest's console channel. It unmasks event delivery
-    // for the upcall (Events::on_upcall takes what is pending); minios keeps
-    // events masked otherwise.
+    // Blocking returns at the next event: the one-shot timer, the periodic
+    // tick, or a guest's console channel. It lets the upcall in
+    // (Events::on_upcall takes what is pending); minios keeps events masked
+    // otherwise.
     const uint64_t now = system_time_ns(kernel_.events.vcpu_info()->time);
-    hv::set_timer_op(now + k_wait_ns);
-    hv::sched_op(abi::SchedOp::block);
-    kernel_.events.mask_events();
+    kernel_.events.block(now + k_wait_ns);
     kernel_.events.clear_pending(timer_port_);
     kernel_.events.take_delivered(timer_port_);
 }

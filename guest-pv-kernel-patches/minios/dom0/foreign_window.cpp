@@ -2,6 +2,7 @@
 
 #include "arch/hypercall.hpp"
 #include "kernel/boot_info.hpp"
+#include "kernel/platform.hpp"
 
 namespace minios {
 namespace {
@@ -28,6 +29,10 @@ pv::Errno errno_of(long rc) {
 } // namespace
 
 pv::Result<uint8_t*> ForeignWindow::map(uint16_t domid, uint64_t mfn) {
+    // The window is PV's (our own L1 entries through the hypervisor); a
+    // PVH Dom0 would map foreign frames with add_to_physmap_batch
+    // (gmfn_foreign) instead: not in PVH.
+    if (!platform().is_pv()) return pv::Errno::enosys;
     if (mfn >= k_mfn_limit) return pv::Errno::einval;
     for (size_t i = 0; i < k_slots; ++i) {
         if (slots_[i].used) continue;

@@ -25,12 +25,10 @@ uint64_t GuestClock::now() const {
 void GuestClock::sleep_until(uint64_t deadline) {
     Events& events = kernel_->events;
     while (now() < deadline) {
-        hv::set_timer_op(deadline);
-        // Block unmasks events and returns after the upcall (kernel/events.cpp)
-        // has acknowledged whatever woke us: the timer, or another event
-        // such as the console backend's.
-        hv::sched_op(abi::SchedOp::block);
-        events.mask_events();
+        // Returns after the upcall (kernel/events.cpp) has acknowledged
+        // whatever woke us: the timer, or another event such as the console
+        // backend's.
+        events.block(deadline);
         events.take_delivered(timer_port_);
     }
 }

@@ -6,6 +6,8 @@
 //   name=NAME           the name to print ("hello" without it); the
 //                       toolstack passes the domain's name this way
 //   probe-control       call domctl and sysctl once first (guests/actions.hpp)
+//   probe-hostile       hypercalls with bad buffers first (guests/actions.hpp)
+//   touch-missing-ram   PVH: read where there is no RAM after the greeting
 //   crash-after=SECONDS crash on purpose after that many seconds
 //   exit-after=SECONDS  power off after that many seconds
 // Booted as Dom0 (scripts/run --dom0) it prints through console_io; as a
@@ -21,6 +23,8 @@ int app_main(Kernel& k) {
     const pv::StringView name = guests::option_text(cmdline, "name", "hello");
     println("hello from {}", name);
     if (has_option(cmdline, "probe-control")) guests::probe_control(name);
+    if (has_option(cmdline, "probe-hostile")) guests::probe_hostile(name);
+    if (has_option(cmdline, "touch-missing-ram")) guests::touch_missing_ram(name);
 
     guests::GuestClock clock;
     if (const long rc = clock.start(k); rc < 0) {

@@ -19,32 +19,36 @@ pv::StringView bounded(const char* text, size_t capacity) {
 
 } // namespace
 
-pv::StringView BootInfo::command_line() const {
-    return bounded(start_info->cmd_line, sizeof start_info->cmd_line);
-}
-
 pv::StringView BootInfo::magic() const {
+    if (start_info == nullptr) return {};
     return bounded(start_info->magic, sizeof start_info->magic);
 }
 
-BootInfo::Module BootInfo::module() const {
-    Module m;
-    if (start_info->mod_len == 0) return m;
-    m.size = start_info->mod_len;
-    if (start_info->flags & abi::k_sif_mod_start_pfn) {
-        m.first_pfn = start_info->mod_start;
+namespace {
+
+BootInfo::Module pv_module(const BootInfo& boot, const abi::StartInfo& si) {
+    BootInfo::Module m;
+    if (si.mod_len == 0) return m;
+    m.size = si.mod_len;
+    if (si.flags & abi::k_sif_mod_start_pfn) {
+        m.first_pfn = si.mod_start;
         return m;
     }
-    if (!is_mapped(start_info->mod_start, m.size)) return m;
-    m.data = reinterpret_cast<const uint8_t*>(start_info->mod_start);
-    m.first_pfn = pfn_of(start_info->mod_start);
+    if (!boot.is_mapped(si.mod_start, m.size)) return m;
+    m.data = reinterpret_cast<const uint8_t*>(si.mod_start);
+    m.first_pfn = boot.pfn_of(si.mod_start);
     m.mapped = true;
     return m;
 }
 
+} // namespace
+
 const char* parse_boot_info(const abi::StartInfo* si, uint64_t entry_rsp, BootInfo& out) {
     out.start_info = si;
     out.entry_rsp = entry_rsp;
+    out.flags = si->flags;
+    out.pages = si->nr_pages;
+    out.cmdline = bounded(si->cmd_line, sizeof si->cmd_line);
     out.image_end = round_up(reinterpret_cast<uintptr_t>(_image_end), k_page_size);
     const uint64_t si_va = reinterpret_cast<uintptr_t>(si);
 
@@ -73,6 +77,7 @@ const char* parse_boot_info(const abi::StartInfo* si, uint64_t entry_rsp, BootIn
     if (si->pt_base % k_page_size != 0 || si->pt_base <= si_va || si->nr_pt_frames == 0 ||
         si->pt_base + si->nr_pt_frames * k_page_size > entry_rsp)
         return "bootstrap page tables not between start_info and the boot stack";
+    out.first_module = pv_module(out, *si);
     return nullptr;
 }
 

@@ -1,6 +1,6 @@
 #include "kernel/console.hpp"
 
-#include "arch/hypercall.hpp"
+#include "kernel/platform.hpp"
 
 namespace minios {
 
@@ -15,7 +15,7 @@ void Console::emit(const char* data, size_t size) {
         return;
     }
     while (size > 0) {
-        const long rc = hv::console_io(pv::abi::ConsoleIoOp::write, size, data);
+        const long rc = platform().console_write(data, size);
         // Xen's write returns 0 for "all written"; a hypervisor may also
         // return the count written. Anything negative: give up on this text
         // (there is nowhere else to report it).
@@ -45,7 +45,7 @@ void Console::flush() {
 long Console::read(char* buffer, size_t capacity) {
     flush(); // a prompt must be visible before we wait for its answer
     if (ring_.attached()) return static_cast<long>(ring_.read(buffer, capacity));
-    const long rc = hv::console_io(pv::abi::ConsoleIoOp::read, capacity, buffer);
+    const long rc = platform().console_read(buffer, capacity);
     if (rc < 0) last_error_ = rc;
     return rc;
 }

@@ -1,9 +1,10 @@
 // The console minios prints to and reads from. For the initial domain that
-// is the hypervisor's own console (console_io write/read). A DomU whose
-// start_info announces a console ring (console.domU.mfn != 0) uses the ring
-// once attach_ring() succeeded (kernel/console_ring.hpp); until then, and
-// without a ring, it writes through console_io, which a hypervisor may show
-// or drop.
+// is the hypervisor's own console (console_io write/read; bare metal: the
+// serial port), through Platform::console_write/read. A DomU that is given
+// a console ring (PV start_info.console.domU, PVH HVM_PARAM_CONSOLE_PFN)
+// uses the ring once attach_ring() succeeded (kernel/console_ring.hpp);
+// until then, and without a ring, it writes through console_io, which a
+// hypervisor may show or drop.
 #pragma once
 
 #include "kernel/console_ring.hpp"

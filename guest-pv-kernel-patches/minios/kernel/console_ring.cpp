@@ -1,45 +1,19 @@
 #include "kernel/console_ring.hpp"
 
 #include "arch/hypercall.hpp"
-#include "include/public/errno.hpp"
+#include "kernel/platform.hpp"
 
 namespace minios {
-namespace {
-
-// The page whose mapping is replaced by the ring when the ring frame is not
-// in the bootstrap mapping (as for shared_info in kernel/events.cpp).
-alignas(4096) char ring_slot[4096];
-
-// PTE flags: present, writable, accessed, dirty (Intel SDM Vol. 3 §4.5).
-constexpr uint64_t k_pte_flags = 0x1 | 0x2 | 0x20 | 0x40;
-
-constexpr long error(abi::Errno e) {
-    return -static_cast<long>(e);
-}
-
-} // namespace
 
 long ConsoleRingFrontend::attach(const BootInfo& boot, bool pv_mmu_allowed) {
-    const abi::StartInfo& si = *boot.start_info;
-    if (boot.is_initial_domain() || si.console.domu.mfn == 0) return error(abi::Errno::enoent);
-    mfn_ = si.console.domu.mfn;
-    port_ = si.console.domu.evtchn;
-
-    // The ring is one of our pages: its pfn is where the p2m holds its mfn.
-    for (uint64_t pfn = 0; pfn < boot.nr_pages(); ++pfn) {
-        if (boot.mfn_of(pfn) != mfn_) continue;
-        if (!boot.is_mapped(boot.va_of(pfn), k_page_size)) break;
-        ring_ = reinterpret_cast<abi::ConsoleRing*>(boot.va_of(pfn));
-        found_in_p2m_ = true;
-        return 0;
-    }
-
-    if (!pv_mmu_allowed) return error(abi::Errno::enosys);
-    const uint64_t va = reinterpret_cast<uintptr_t>(ring_slot);
-    const long rc = hv::update_va_mapping(va, mfn_ * k_page_size | k_pte_flags,
-                                          abi::k_uvmf_invlpg | abi::k_uvmf_local);
-    if (rc == 0) ring_ = reinterpret_cast<abi::ConsoleRing*>(ring_slot);
-    return rc;
+    ConsoleRingPlace place;
+    const long rc = platform().find_console_ring(boot, pv_mmu_allowed, place);
+    if (rc < 0) return rc;
+    mfn_ = place.frame;
+    port_ = place.port;
+    found_in_p2m_ = place.found_in_p2m;
+    ring_ = place.ring;
+    return 0;
 }
 
 void ConsoleRingFrontend::notify() {

@@ -1,12 +1,9 @@
-// The frontend of the PV console ring (include/public/console_ring.hpp), the
-// console of a DomU: start_info.console.domU names the ring's machine frame
-// and the event channel to the backend in Dom0.
-//
-// The ring page is one of the domain's own pages: the builder places it
-// after start_info, inside the bootstrap mapping (Xen's xen.h start-of-day
-// layout, core/builder/pv_layout.hpp), so minios finds its pfn by looking
-// the frame up in the p2m. Only if it is not there does it map the frame
-// over a page reserved in the image with update_va_mapping.
+// The frontend of the console ring (include/public/console_ring.hpp), the
+// console of a DomU. Where the ring is and its event channel to the backend
+// in Dom0 depend on the boot mode (Platform::find_console_ring): PV's
+// start_info.console.domU (the ring page is one of the domain's own pages
+// in the bootstrap mapping, found through the p2m, else mapped with
+// update_va_mapping), PVH's HVM_PARAM_CONSOLE_PFN / _EVTCHN.
 //
 // Protocol (Xen's io/console.h): the guest produces into `out` and consumes
 // `in`; indexes run free and wrap at 2^32. The producer writes the bytes,
@@ -25,16 +22,17 @@ namespace minios {
 
 class ConsoleRingFrontend {
 public:
-    // Attaches to the ring start_info announces. Returns 0, or a negative
-    // Xen errno: -ENOENT when there is no ring (initial domain or mfn 0),
-    // -ENOSYS when the frame is not in the bootstrap mapping and
-    // `pv_mmu_allowed` is false, else update_va_mapping's result.
+    // Attaches to the ring the platform announces. Returns 0, or a negative
+    // Xen errno: -ENOENT when there is no ring (initial domain, none given),
+    // else the platform's failure (PV: -ENOSYS when the frame is not in the
+    // bootstrap mapping and `pv_mmu_allowed` is false, update_va_mapping's
+    // result).
     long attach(const BootInfo& boot, bool pv_mmu_allowed);
 
     bool attached() const { return ring_ != nullptr; }
     uint32_t port() const { return port_; }
-    uint64_t mfn() const { return mfn_; }
-    // True when the frame was found in the p2m (else it was mapped anew).
+    uint64_t mfn() const { return mfn_; } // PV: machine frame; PVH: guest frame
+    // PV: true when the frame was found in the p2m (else it was mapped anew).
     bool in_bootstrap_mapping() const { return found_in_p2m_; }
 
     // Copies all of `data` into `out`, yielding the CPU while the ring is

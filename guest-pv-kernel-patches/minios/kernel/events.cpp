@@ -1,30 +1,19 @@
 #include "kernel/events.hpp"
 
 #include "arch/hypercall.hpp"
-#include "include/public/errno.hpp"
+#include "kernel/platform.hpp"
 
 namespace minios {
 namespace {
 
-// The page whose mapping is replaced by shared_info. Its own frame is lost
-// to minios afterwards, which is fine: it is one page of .bss.
-alignas(4096) char shared_info_slot[4096];
-
-// PTE flags: present, writable, accessed, dirty (Intel SDM Vol. 3 §4.5).
-// The hypervisor adds the user bit itself for a 64-bit PV guest.
-constexpr uint64_t k_pte_flags = 0x1 | 0x2 | 0x20 | 0x40;
 constexpr uint64_t k_rflags_if = 1u << 9;
 
 } // namespace
 
-long Events::map_shared_info(const BootInfo& boot, bool allowed) {
-    if (!allowed) return map_result_ = -static_cast<long>(abi::Errno::enosys);
-    const uint64_t va = reinterpret_cast<uintptr_t>(shared_info_slot);
-    const uint64_t maddr = boot.start_info->shared_info;
-    if (maddr % k_page_size != 0) return map_result_ = -static_cast<long>(abi::Errno::einval);
-    map_result_ =
-        hv::update_va_mapping(va, maddr | k_pte_flags, abi::k_uvmf_invlpg | abi::k_uvmf_local);
-    if (map_result_ == 0) shared_info_ = reinterpret_cast<abi::SharedInfo*>(shared_info_slot);
+long Events::map_shared_info(const BootInfo& boot, bool pv_mmu) {
+    abi::SharedInfo* mapped = nullptr;
+    map_result_ = platform().map_shared_info(boot, pv_mmu, mapped);
+    if (map_result_ == 0) shared_info_ = mapped;
     return map_result_;
 }
 
@@ -72,16 +61,16 @@ void Events::forget_delivered() {
 
 void Events::deliver_pending() {
     if (shared_info_ == nullptr) return;
-    abi::VcpuInfo& vcpu = shared_info_->vcpu_info[0];
-    __atomic_store_n(&vcpu.evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&vcpu.evtchn_upcall_pending, __ATOMIC_SEQ_CST) != 0)
-        hv::xen_version(abi::VersionOp::version);
-    mask_events();
+    platform().deliver_pending(vcpu_info());
 }
 
 void Events::mask_events() {
     if (shared_info_ == nullptr) return;
-    __atomic_store_n(&shared_info_->vcpu_info[0].evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+    platform().mask_events(vcpu_info());
+}
+
+long Events::block(uint64_t deadline) {
+    return platform().block(vcpu_info(), deadline);
 }
 
 bool Events::port_pending(uint32_t port) const {

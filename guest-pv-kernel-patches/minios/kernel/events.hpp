@@ -1,8 +1,11 @@
 // shared_info and event upcalls.
 //
-// start_info.shared_info is a machine address: a PV guest has to map it
-// itself (update_va_mapping of one of its own pages). minios does that when
-// the hypervisor allows it and otherwise runs without it: the kernel binds
+// How shared_info is mapped and how events are masked depend on the boot
+// mode (kernel/platform.hpp): PV maps start_info.shared_info, a machine
+// address, with update_va_mapping and masks with vcpu_info's
+// evtchn_upcall_mask; PVH asks for shared_info over one of its own pages
+// (add_to_physmap) and masks with RFLAGS.IF. minios maps it when the
+// hypervisor allows it and otherwise runs without it: the kernel binds
 // no event channels itself (the self-test does) and keeps events masked in
 // kernel mode, so the only thing it loses is the ability to acknowledge an
 // upcall (its event callback then returns with events masked instead).
@@ -19,10 +22,10 @@ namespace minios {
 
 class Events {
 public:
-    // Maps shared_info over a page reserved in the image. Returns the
-    // update_va_mapping result (0 on success); -ENOSYS without trying when
-    // `allowed` is false.
-    long map_shared_info(const BootInfo& boot, bool allowed);
+    // Maps shared_info over a page reserved in the image. Returns 0 or the
+    // platform's negative errno (PV: update_va_mapping's result; -ENOSYS
+    // without trying when `pv_mmu` is false).
+    long map_shared_info(const BootInfo& boot, bool pv_mmu);
 
     // nullptr when map_shared_info() failed.
     abi::SharedInfo* shared_info() const { return shared_info_; }
@@ -49,13 +52,16 @@ public:
     bool take_delivered(uint32_t port);
     void forget_delivered();
 
-    // Lets pending upcalls in: clears evtchn_upcall_mask, makes a hypercall
-    // if one is pending (the hypervisor delivers it on the way back, as
-    // Linux's xen_force_evtchn_callback relies on), then masks events again.
-    // No-op without shared_info.
+    // Lets pending upcalls in, then masks events again (PV: clears
+    // evtchn_upcall_mask and makes a hypercall if one is pending; PVH: sti,
+    // cli). No-op without shared_info.
     void deliver_pending();
-    // Sets evtchn_upcall_mask again (after sched_op block cleared it).
+    // Masks events again (PV: after sched_op block cleared the mask).
     void mask_events();
+    // Arms the one-shot timer at `deadline` (system time, 0: none), blocks
+    // until an event was taken, returns with events masked
+    // (Platform::block).
+    long block(uint64_t deadline);
 
     // The 2-level bitmaps, for ports below abi::k_evtchn_2l_nr_channels.
     bool port_pending(uint32_t port) const;

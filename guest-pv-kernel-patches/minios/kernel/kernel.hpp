@@ -8,6 +8,7 @@
 #include "kernel/console.hpp"
 #include "kernel/events.hpp"
 #include "kernel/page_alloc.hpp"
+#include "kernel/platform.hpp"
 #include "kernel/user.hpp"
 
 namespace minios {
@@ -26,6 +27,7 @@ struct Kernel {
     bool quiet = false; // "quiet" on the command line: no boot report
     // "no-pv-mmu" on the command line: do not even try update_va_mapping or
     // mmuext_op, and behave as on a hypervisor without them (-ENOSYS).
+    // Always false outside PV.
     bool pv_mmu = true;
 };
 
@@ -35,16 +37,20 @@ Kernel& kernel();
 // picks the shutdown reason if it returns: 0 poweroff, else crash.
 int app_main(Kernel& k);
 
-// Registers the trap table and the event, failsafe and syscall callbacks.
-// Returns 0 or the first failing hypercall's result; `what` names it.
-long install_traps(const char*& what);
+// PV: registers the trap table and the event, failsafe and syscall
+// callbacks. Returns 0 or the first failing hypercall's result; `what`
+// names it.
+long install_pv_traps(const char*& what);
 
-// The trap table install_traps() registered (ends with a zero address), for
+// The trap table install_pv_traps() registered (ends with a zero address), for
 // the virtual IDT of another vCPU (VCPUOP_initialise's trap_ctxt).
 const abi::TrapInfo* installed_trap_table();
 
 // Prints the frame of a trap nobody handled.
 void print_trap_frame(const TrapFrame& frame, const Events& events);
+
+// Runs the image's static constructors (first thing at every entry).
+void run_constructors();
 
 // Reports and crashes the domain (sched_op shutdown, reason crash).
 [[noreturn]] void crash_domain();

@@ -1,4 +1,5 @@
-// The virtual IDT, the callbacks, and what happens when a trap arrives.
+// The PV virtual IDT and callbacks, and what happens when a trap arrives
+// (in every mode: arch/entry.S and arch/idt_entry.S both call minios_trap).
 #include "arch/hypercall.hpp"
 #include "kernel/kernel.hpp"
 
@@ -60,7 +61,7 @@ constexpr const char* vector_name(uint64_t vector) {
 
 } // namespace
 
-long install_traps(const char*& what) {
+long install_pv_traps(const char*& what) {
     size_t n = 0;
     for (const TrapStub* stub = minios_trap_stubs; stub->entry != nullptr && n < k_max_traps;
          ++stub, ++n) {
@@ -108,8 +109,9 @@ void print_trap_frame(const TrapFrame& f, const Events& events) {
     println("  r9  {:#018x} r10 {:#018x} r11 {:#018x} r12 {:#018x}", f.r9, f.r10, f.r11, f.r12);
     println("  r13 {:#018x} r14 {:#018x} r15 {:#018x}", f.r13, f.r14, f.r15);
     if (f.vector == static_cast<uint64_t>(Vector::page_fault)) {
-        if (const abi::VcpuInfo* v = events.vcpu_info())
-            println("  cr2 {:#018x}", v->arch.cr2);
+        uint64_t cr2 = 0;
+        if (platform().fault_address(events.vcpu_info(), cr2))
+            println("  cr2 {:#018x}", cr2);
         else
             println("  cr2 unknown (shared_info not mapped)");
     }
@@ -117,11 +119,14 @@ void print_trap_frame(const TrapFrame& f, const Events& events) {
 
 [[noreturn]] void crash_domain() {
     console().flush();
-    const long rc = hv::shutdown(abi::ShutdownReason::crash);
+    const long rc = platform().shutdown(abi::ShutdownReason::crash);
     println("minios: sched_op(shutdown, crash) returned {}; spinning", rc);
     console().flush();
     for (;;)
-        hv::sched_op(abi::SchedOp::yield);
+        if (platform().mode() == BootMode::native)
+            asm volatile("cli; hlt");
+        else
+            hv::sched_op(abi::SchedOp::yield);
 }
 
 // Called by arch/entry.S for every exception and for the event and syscall

@@ -3,6 +3,7 @@
 #include "arch/hypercall.hpp"
 #include "include/public/errno.hpp"
 #include "kernel/console.hpp"
+#include "kernel/platform.hpp"
 #include "kernel/syscall_abi.hpp"
 
 namespace minios {
@@ -20,6 +21,13 @@ long UserMode::prepare(const BootInfo& boot, PageAllocator& pages, bool pv_mmu) 
     if (prepared_) return prepare_result_;
     prepared_ = true;
     boot_ = &boot;
+    if (!platform().is_pv()) {
+        // User mode here is PV's: the syscall bounce and per-mode page
+        // tables of the hypervisor.
+        reason_ = platform().mode() == BootMode::pvh ? "not in PVH (PV syscall bounce only)"
+                                                     : "not in a native boot (PV only)";
+        return prepare_result_ = errno_result(abi::Errno::enosys);
+    }
     if (!pv_mmu) {
         reason_ = "mmuext_op(new_user_baseptr) not attempted (no-pv-mmu)";
         return prepare_result_ = errno_result(abi::Errno::enosys);

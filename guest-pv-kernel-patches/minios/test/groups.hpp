@@ -1,4 +1,5 @@
-// The self-test's groups, run in this order by test/main.cpp.
+// The self-test's groups, run in this order by test/main.cpp. All but
+// `pvh` exercise the PV interface and run in PV only.
 #pragma once
 
 #include "kernel/kernel.hpp"
@@ -14,5 +15,6 @@ void test_iret_fault(Kernel& k, Checker& c); // iret to unloadable selectors: #G
 void test_time(Kernel& k, Checker& c);       // pvclock, wallclock, runstate
 void test_pv_mmu(Kernel& k, Checker& c);     // page tables, M2P, memory_op, hostile updates
 void test_events(Kernel& k, Checker& c);     // event channels, timers, block and poll
+void test_pvh(Kernel& k, Checker& c);        // PVH: hypercall page, shared_info, upcall, timer
 
 } // namespace minios::test

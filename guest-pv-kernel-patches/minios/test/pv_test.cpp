@@ -23,10 +23,7 @@ uint64_t now_ns(const Kernel& k) {
 }
 
 long block_with_timeout(Kernel& k, uint64_t limit_ns) {
-    hv::set_timer_op(now_ns(k) + limit_ns);
-    const long rc = hv::sched_op(abi::SchedOp::block);
-    k.events.mask_events();
-    return rc;
+    return k.events.block(now_ns(k) + limit_ns);
 }
 
 } // namespace minios::test
