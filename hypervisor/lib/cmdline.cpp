@@ -192,8 +192,10 @@ struct FlagOption {
 constexpr FlagOption k_flag_options[] = {
     {"test-exit", &HypervisorOptions::test_exit},
     {"test-timer", &HypervisorOptions::test_timer},
-    {"test-svm", &HypervisorOptions::test_svm},
+    {"test-hvm", &HypervisorOptions::test_hvm},
+    {"test-svm", &HypervisorOptions::test_hvm}, // its name from before VMX
     {"smap", &HypervisorOptions::smap},
+    {"counters-at-exit", &HypervisorOptions::counters_at_exit},
 };
 
 struct ValueOption {

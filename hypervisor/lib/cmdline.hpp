@@ -66,9 +66,10 @@ struct HypervisorOptions {
     bool test_exit = false;                 // test-exit: leave QEMU with the verdict
     TestFault test_fault = TestFault::none; // test-fault=pf|gp|ud|de|df
     bool test_timer = false;                // test-timer
-    bool test_svm = false;                  // test-svm: the SVM container self-test
+    bool test_hvm = false;                  // test-hvm (or test-svm): the hardware-container self-test
     bool smap = true;                       // smap=<bool> / no-smap: SMAP if the CPU has it (as Xen's)
     ApicTimerChoice apic_timer = ApicTimerChoice::automatic; // apic-timer=auto|tsc-deadline|oneshot
+    bool counters_at_exit = false;          // counters-at-exit: log a domain's counters when it stops
 };
 
 // Receives one human-readable message per problem found on the command line.

@@ -3,6 +3,7 @@
 // kernel/user mode split that x86-64 PV needs because both run in ring 3).
 #pragma once
 
+#include "core/domain/counters.hpp"
 #include "core/domain/guest_registers.hpp"
 #include "include/public/hypercall.hpp"
 
@@ -11,6 +12,9 @@
 namespace pv {
 
 class Domain;
+namespace abi {
+struct VcpuInfo;
+}
 
 enum class VcpuState : uint8_t {
     offline,  // not brought up (secondary vCPUs until vcpu_op up)
@@ -50,6 +54,12 @@ struct PvVcpuState {
     uint8_t iopl = 0;          // virtual IOPL (physdev_op set_iopl)
     uint64_t debugreg[8] = {}; // DR0-3, DR6, DR7 as set by the guest
 
+    // Where the vCPU's vcpu_info is, cached by the PV entry paths (null:
+    // look it up). Only the domain's own hypercalls move it
+    // (VCPUOP_register_vcpu_info, on itself or an offline vCPU); after a
+    // vcpu_op or multicall those paths drop the domain's cached copies.
+    abi::VcpuInfo* vcpu_info = nullptr;
+
     // The x87/SSE state while the vCPU is not on a CPU, in FXSAVE format
     // (SDM Vol. 1 §10.5.1): saved and restored at every switch.
     alignas(16) uint8_t fpu[512] = {};
@@ -70,6 +80,7 @@ public:
     VcpuState state = VcpuState::offline;
     bool initialised = false; // has a context (boot vCPU, or VCPUOP_initialise)
     uint64_t cpu_time_ns = 0; // time spent running, for accounting
+    VcpuCounters counters;    // what it made the hypervisor do (core/domain/counters.hpp)
 
 private:
     Domain& domain_;

@@ -114,6 +114,7 @@ long event_channel_op(HypercallContext& ctx, EventChannels& self, int32_t cmd, u
             ctx, arg, false, [&](auto& c) { return as_return(self.close(c.port)); });
 
     case abi::raw(EventChannelOp::send):
+        ++ctx.vcpu->counters.event_sends;
         return with_struct<abi::EvtchnSend>(ctx, arg, false,
                                             [&](auto& s) { return as_return(self.send(s.port)); });
 

@@ -77,6 +77,7 @@ enum class DomctlCmd : uint32_t {
     setvcpuaffinity = 10, // IN: u.vcpu_affinity (hard affinity)
     getvcpuaffinity = 11, // IN: u.vcpu_affinity.vcpu; OUT: u.vcpu_affinity.cpumap
     sched_credit = 12,   // IN/OUT: u.sched_credit (xl sched-credit)
+    getdomaincounters = 13, // IN/OUT: u.counters: the domain's DomainCounterValues to u.counters.buffer
 };
 
 inline constexpr uint32_t k_dominfo_running = 1u << 0;
@@ -172,6 +173,33 @@ struct DomctlSchedCredit {
 };
 static_assert(sizeof(DomctlSchedCredit) == 16);
 
+// getdomaincounters: what the domain made the hypervisor do since it was
+// created (hypercalls, exceptions, bounces, events; see
+// core/domain/counters.hpp), summed over its vCPUs, written to `buffer`, a
+// guest pointer to `size` bytes. -EINVAL: size below
+// sizeof(DomainCounterValues) or pad not 0; -EFAULT: the buffer cannot be
+// written. OUT: size = the bytes written.
+struct DomctlCounters {
+    uint64_t buffer; // guest pointer to a DomainCounterValues
+    uint32_t size;   // IN: the buffer's size; OUT: sizeof(DomainCounterValues)
+    uint32_t pad;
+};
+static_assert(sizeof(DomctlCounters) == 16);
+
+struct DomainCounterValues {
+    uint64_t hypercalls[64];   // entries, by hypercall number (a continuation counts again)
+    uint64_t hypercalls_other; // entries with a number of 64 or more (-ENOSYS)
+    uint64_t exceptions[32];   // raised by the guest, by vector
+    uint64_t bounced[32];      // delivered to the guest's own handler, by vector; the rest were emulated
+    uint64_t syscalls;         // guest user-mode SYSCALLs bounced to its kernel
+    uint64_t event_sends;      // EVTCHNOP_send requests
+    uint64_t upcalls;          // bounces to the event callback
+    uint64_t pad;
+};
+static_assert(sizeof(DomainCounterValues) == 133 * 8);
+static_assert(offsetof(DomainCounterValues, exceptions) == 65 * 8);
+static_assert(offsetof(DomainCounterValues, syscalls) == 129 * 8);
+
 struct Domctl {
     uint32_t cmd;               // DomctlCmd
     uint32_t interface_version; // k_control_interface_version
@@ -185,6 +213,7 @@ struct Domctl {
         DomctlVcpuInfo vcpu_info;
         DomctlVcpuAffinity vcpu_affinity;
         DomctlSchedCredit sched_credit;
+        DomctlCounters counters;
         uint8_t pad[128];
     } u;
 };

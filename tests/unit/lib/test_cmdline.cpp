@@ -60,7 +60,7 @@ void check_rejected(const char* cmdline, const std::string& message) {
     CHECK(p.options.test_exit == defaults.test_exit);
     CHECK(p.options.test_fault == defaults.test_fault);
     CHECK(p.options.test_timer == defaults.test_timer);
-    CHECK(p.options.test_svm == defaults.test_svm);
+    CHECK(p.options.test_hvm == defaults.test_hvm);
     CHECK(p.options.apic_timer == defaults.apic_timer);
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("cmdline: defaults", "[cmdline]") {
     CHECK_FALSE(o.test_exit);
     CHECK(o.test_fault == TestFault::none);
     CHECK_FALSE(o.test_timer);
-    CHECK_FALSE(o.test_svm);
+    CHECK_FALSE(o.test_hvm);
     CHECK(o.apic_timer == ApicTimerChoice::automatic);
 
     for (const char* empty : {"", "   ", "\t\n"}) {
@@ -182,9 +182,12 @@ TEST_CASE("cmdline: boolean flags", "[cmdline]") {
     CHECK(parse("test_exit").options.test_exit);
     CHECK(parse("test-timer").options.test_timer);
     CHECK_FALSE(parse("test-exit").options.test_timer);
-    CHECK(parse("test-svm").options.test_svm);
-    CHECK(parse("test_svm").options.test_svm);
-    CHECK_FALSE(parse("test-svm no-test-svm").options.test_svm);
+    CHECK(parse("test-hvm").options.test_hvm);
+    CHECK(parse("test_hvm").options.test_hvm);
+    CHECK_FALSE(parse("test-hvm no-test-hvm").options.test_hvm);
+    CHECK(parse("test-svm").options.test_hvm); // the old name
+    CHECK(parse("test_svm").options.test_hvm);
+    CHECK_FALSE(parse("test-svm no-test-hvm").options.test_hvm);
     CHECK_FALSE(parse("test-exit no-test-exit").options.test_exit);
     CHECK(parse("no-test-exit test-exit").options.test_exit);
     for (const char* on : {"1", "yes", "true", "on", "enable"}) {
@@ -197,6 +200,8 @@ TEST_CASE("cmdline: boolean flags", "[cmdline]") {
             parse((std::string("test-timer test-timer=") + off).c_str()).options.test_timer);
     }
     check_rejected("test-exit=maybe", "bad value 'maybe' for 'test-exit'");
+    check_rejected("test-hvm=vmx", "bad value 'vmx' for 'test-hvm'");
+    check_rejected("test-svm=2", "bad value '2' for 'test-svm'");
     check_rejected("test-exit=", "bad value '' for 'test-exit'");
     check_rejected("no-test-exit=1", "option 'no-test-exit' takes no value");
     check_rejected("no-maxcpus", "option 'maxcpus' is not a boolean");
@@ -328,4 +333,18 @@ TEST_CASE("cmdline: reads only the given view", "[cmdline]") {
     Collect diag;
     CHECK(pv::parse_cmdline(pv::StringView(text, 9), o, diag).is_ok());
     CHECK(o.maxcpus == 2);
+}
+
+TEST_CASE("cmdline: counters-at-exit", "[cmdline]") {
+    CHECK_FALSE(HypervisorOptions().counters_at_exit);
+    CHECK(parse("counters-at-exit").options.counters_at_exit);
+    CHECK(parse("counters_at_exit").options.counters_at_exit);
+    CHECK(parse("counters-at-exit=on").options.counters_at_exit);
+    CHECK_FALSE(parse("counters-at-exit no-counters-at-exit").options.counters_at_exit);
+    CHECK_FALSE(parse("counters-at-exit=0").options.counters_at_exit);
+    CHECK_FALSE(parse("test-exit").options.counters_at_exit);
+    check_rejected("counters-at-exit=2", "bad value '2' for 'counters-at-exit'");
+    check_rejected("counters-at-exit=", "bad value '' for 'counters-at-exit'");
+    check_rejected("no-counters-at-exit=1", "option 'no-counters-at-exit' takes no value");
+    check_rejected("counters-at-exit=d0", "bad value 'd0' for 'counters-at-exit'");
 }
