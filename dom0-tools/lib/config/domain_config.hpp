@@ -22,8 +22,10 @@
 // Settings (defaults in brackets):
 //   name = "NAME"               required; 1-31 of [A-Za-z0-9_.-], not all digits
 //                               (pvctl names a domain by id or by name)
-//   type = "pv"|"pvh"|"auto"    ["pv", xl's default on x86]; "auto" = PVH when the
-//                               host has SVM/VMX with nested paging, else PV
+//   type = "pv"|"pvh"|"auto"    ["auto"]; "auto" = PVH when the host has SVM/VMX
+//                               with nested paging and the kernel a PVH entry
+//                               point, else PV (xl defaults to "pv"; ours picks
+//                               for the user)
 //   kernel = "PATH"             required
 //   ramdisk = "PATH"            [none]
 //   cmdline = "TEXT"            the guest's command line; when set, root and extra
@@ -103,7 +105,7 @@ inline constexpr uint32_t k_config_max_weight = 65535;
 
 struct DomainConfig {
     char name[k_config_name_size] = {};
-    DomainType type = DomainType::pv;
+    DomainType type = DomainType::automatic;
     char kernel[k_config_path_size] = {};
     char ramdisk[k_config_path_size] = {}; // empty: no ramdisk
     // The command line the guest gets: `cmdline`, or the one root/extra make.

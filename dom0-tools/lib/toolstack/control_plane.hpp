@@ -69,6 +69,14 @@ public:
     // Whether a Dom0 port has fired since the last call (clears it).
     virtual bool port_pending(uint32_t local_port) = 0;
 
+    // --- hvm_op --------------------------------------------------------------
+    // HVMOP_set_param on `domid` (a PVH domain): HVM parameter `index`
+    // (abi::HvmParamIndex, include/public/hvm.hpp) = `value`. How a PVH guest
+    // finds its console ring and channel (it has no start_info): the
+    // toolstack sets them before the first unpause. EINVAL for a PV domain
+    // or an index the hypervisor does not know.
+    virtual Status set_hvm_param(uint16_t domid, uint32_t index, uint64_t value) = 0;
+
     // --- sched_op ----------------------------------------------------------
     // remote_shutdown: the domain stops with `reason` (abi::ShutdownReason).
     virtual Status remote_shutdown(uint16_t domid, uint32_t reason) = 0;
@@ -83,6 +91,14 @@ public:
     // version line out.
     virtual Status hypervisor_version(uint32_t& version, char* extra, size_t size) {
         (void)version, (void)extra, (void)size;
+        return Errno::enosys;
+    }
+
+    // --- domctl getdomaincounters ---------------------------------------------
+    // What domain `domid` made the hypervisor do (hypercalls, exceptions,
+    // bounces, events), for `pvctl counters`. Optional: ENOSYS without it.
+    virtual Status domain_counters(uint16_t domid, abi::DomainCounterValues& out) {
+        (void)domid, (void)out;
         return Errno::enosys;
     }
 

@@ -2,7 +2,9 @@
 
 #include "core/builder/pv_builder.hpp"
 #include "dom0-tools/lib/toolstack/domain_lookup.hpp"
+#include "dom0-tools/lib/toolstack/domain_mode.hpp"
 #include "dom0-tools/lib/toolstack/foreign_memory.hpp"
+#include "dom0-tools/lib/toolstack/pvh_domain.hpp"
 #include "dom0-tools/lib/toolstack/start_context.hpp"
 #include "include/public/version.hpp"
 
@@ -70,10 +72,11 @@ private:
     bool committed_ = false;
 };
 
-Status create_domain(ControlPlane& hv, const DomainConfig& config, uint64_t& shared_info_mfn,
-                     uint16_t& domid, Failure& why) {
+Status create_domain(ControlPlane& hv, const DomainConfig& config, DomainType mode,
+                     uint64_t& shared_info_mfn, uint16_t& domid, Failure& why) {
+    const bool pvh = mode == DomainType::pvh;
     abi::DomctlCreateDomain create{};
-    create.flags = 0; // PV
+    create.flags = pvh ? abi::k_create_pvh : 0;
     create.max_vcpus = config.max_vcpus;
     create.max_memkb = config.maxmem_mib * 1024;
     for (size_t i = 0; i + 1 < sizeof create.name && config.name[i] != '\0'; ++i)
@@ -88,8 +91,9 @@ Status create_domain(ControlPlane& hv, const DomainConfig& config, uint64_t& sha
         case Errno::enospc:
             return why.set(Errno::enospc, "no free domain id for '{}'", config.name);
         case Errno::einval:
-            return why.set(Errno::einval, "the hypervisor refused domain '{}' ({} vCPUs): {}",
-                           config.name, config.max_vcpus, describe_errno(created.error()));
+            return why.set(Errno::einval, "the hypervisor refused {} domain '{}' ({} vCPUs): {}",
+                           pvh ? "PVH" : "PV", config.name, config.max_vcpus,
+                           describe_errno(created.error()));
         default:
             return why.set(created.error(), "cannot create domain '{}': {}", config.name,
                            describe_errno(created.error()));
@@ -170,6 +174,39 @@ Status run_builder(ControlPlane& hv, const DomainConfig& config, uint16_t domid,
     return Status::ok();
 }
 
+// The PV half of the build: image and start tables by the PV builder, the
+// tables pinned, vCPU 0, the console ring mapped.
+Status load_pv_domain(ControlPlane& hv, const DomainConfig& config, uint16_t domid, uint64_t pages,
+                      uint64_t shared_info_mfn, uint32_t console_port, StringView kernel,
+                      StringView ramdisk, BuildScratch& scratch, Guest& guest, Failure& why) {
+    builder::PvBuildResult built;
+    TRY(run_builder(hv, config, domid, pages, shared_info_mfn, console_port, kernel, ramdisk,
+                    scratch, built, why));
+
+    // Xen's toolstack pins the top-level table before setting the context
+    // (libxc arch_setup_bootlate): a PV guest may then unpin the tables it
+    // was started on; Linux does in xen_setup_kernel_pagetable and stops
+    // (BUG) if that fails.
+    Status s = hv.pin_l4_table(domid, built.l4_maddr / k_guest_page_size);
+    if (!s)
+        return why.set(s.error(), "the hypervisor refused the page tables of '{}': {}", config.name,
+                       describe_errno(s.error()));
+
+    make_start_context(built, scratch.context);
+    s = hv.set_vcpu_context(domid, 0, scratch.context);
+    if (!s)
+        return why.set(s.error(), "the hypervisor refused the start state of '{}': {}", config.name,
+                       describe_errno(s.error()));
+
+    // The console ring is not a page table: mapping it after validation is
+    // what keeps the builder's rule (no mappings at set_vcpu_context).
+    s = guest.console.map_ring(hv, domid, built.console_mfn);
+    if (!s)
+        return why.set(s.error(), "cannot map the console of '{}': {}", config.name,
+                       describe_errno(s.error()));
+    return Status::ok();
+}
+
 Status apply_scheduling(ControlPlane& hv, const DomainConfig& config, uint16_t domid,
                         Failure& why) {
     for (uint32_t vcpu = 0; vcpu < config.max_vcpus; ++vcpu) {
@@ -224,9 +261,6 @@ Status compose_cmdline(const DomainConfig& config, char* out, size_t size) {
 
 Status build_guest(ControlPlane& hv, FileSource& files, const DomainConfig& config,
                    BuildScratch& scratch, Guest& guest, Failure& why) {
-    if (config.type == DomainType::pvh)
-        return why.set(Errno::einval,
-                       "type \"pvh\": pvctl builds PV guests only (use type = \"pv\")");
     if (config.memory_mib > k_max_guest_memory_mib)
         return why.set(Errno::enomem, "memory: {} MiB is more than pvctl builds (at most {} MiB)",
                        config.memory_mib, k_max_guest_memory_mib);
@@ -239,6 +273,12 @@ Status build_guest(ControlPlane& hv, FileSource& files, const DomainConfig& conf
     if (config.ramdisk[0] != '\0')
         TRY(read_image(files, text_of(config.ramdisk, sizeof config.ramdisk), "ramdisk", ramdisk,
                        why));
+
+    // PV or PVH, refused here (before anything exists) when "pvh" cannot be.
+    ModeChoice mode;
+    TRY(choose_mode(hv, config, kernel, mode, why));
+    guest.mode = mode.mode;
+    guest.kernel_lacks_pvh = mode.kernel_lacks_pvh;
 
     abi::DomctlDomainInfo existing{};
     if (find_domain_by_name(hv, text_of(config.name, sizeof config.name), existing))
@@ -253,7 +293,7 @@ Status build_guest(ControlPlane& hv, FileSource& files, const DomainConfig& conf
     Construction construction(hv, guest);
     uint64_t shared_info_mfn = 0;
     uint16_t domid = 0;
-    TRY(create_domain(hv, config, shared_info_mfn, domid, why));
+    TRY(create_domain(hv, config, mode.mode, shared_info_mfn, domid, why));
     construction.created(domid);
 
     Status s = hv.set_max_memory(domid, config.maxmem_mib * 1024);
@@ -265,31 +305,12 @@ Status build_guest(ControlPlane& hv, FileSource& files, const DomainConfig& conf
     uint32_t console_port = 0;
     TRY(open_console_channel(hv, domid, guest, console_port, why));
 
-    builder::PvBuildResult built;
-    TRY(run_builder(hv, config, domid, pages, shared_info_mfn, console_port, kernel, ramdisk,
-                    scratch, built, why));
-
-    // Xen's toolstack pins the top-level table before setting the context
-    // (libxc arch_setup_bootlate): a PV guest may then unpin the tables it
-    // was started on; Linux does in xen_setup_kernel_pagetable and stops
-    // (BUG) if that fails.
-    s = hv.pin_l4_table(domid, built.l4_maddr / k_guest_page_size);
-    if (!s)
-        return why.set(s.error(), "the hypervisor refused the page tables of '{}': {}",
-                       config.name, describe_errno(s.error()));
-
-    make_start_context(built, scratch.context);
-    s = hv.set_vcpu_context(domid, 0, scratch.context);
-    if (!s)
-        return why.set(s.error(), "the hypervisor refused the start state of '{}': {}", config.name,
-                       describe_errno(s.error()));
-
-    // The console ring is not a page table: mapping it after validation is
-    // what keeps the builder's rule (no mappings at set_vcpu_context).
-    s = guest.console.map_ring(hv, domid, built.console_mfn);
-    if (!s)
-        return why.set(s.error(), "cannot map the console of '{}': {}", config.name,
-                       describe_errno(s.error()));
+    if (mode.mode == DomainType::pvh)
+        TRY(load_pvh_domain(hv, config, domid, PvhImage{kernel, ramdisk, pages, console_port},
+                            scratch, guest, why));
+    else
+        TRY(load_pv_domain(hv, config, domid, pages, shared_info_mfn, console_port, kernel, ramdisk,
+                           scratch, guest, why));
 
     TRY(apply_scheduling(hv, config, domid, why));
     s = hv.unpause_domain(domid);

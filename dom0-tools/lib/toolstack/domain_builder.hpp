@@ -1,6 +1,8 @@
 // From a parsed configuration to a running DomU, as `xl create` does it:
-// createdomain, memory reservation, populate, the console channel, the PV
-// builder (the hypervisor's own, over foreign mappings), the first vCPU,
+// PV or PVH (domain_mode.hpp: refused before anything is created when
+// "pvh" cannot be), createdomain, memory reservation, populate, the console
+// channel, the PV builder or the PVH one (the hypervisor's own, over
+// foreign mappings; pvh_domain.hpp for the PVH steps), the first vCPU,
 // affinity and credit parameters, unpause. A failure at any step undoes the
 // earlier ones (ports closed, mappings gone, domain destroyed) and leaves
 // one line saying why.
@@ -22,8 +24,9 @@ namespace pv::tools {
 uint32_t guest_features();
 
 // Builds `config` (its kernel and ramdisk paths as `files` names them) and
-// starts it; fills guest.domid and guest.console. On failure nothing is left
-// behind and `why` holds the reason (without "error: ").
+// starts it; fills guest.domid, guest.mode, guest.kernel_lacks_pvh and
+// guest.console. On failure nothing is left behind and `why` holds the
+// reason (without "error: ").
 Status build_guest(ControlPlane& hv, FileSource& files, const DomainConfig& config,
                    BuildScratch& scratch, Guest& guest, Failure& why);
 

@@ -31,6 +31,39 @@ void ForeignMemory::release() {
     }
 }
 
+template <typename Each>
+Status ForeignPhysicalMemory::for_each_chunk(uint64_t gpa, size_t len, Each each) {
+    constexpr uint64_t k_page = 4096;
+    const uint64_t limit = memory_.nr_pages() * k_page;
+    if (gpa > limit || len > limit - gpa) return Errno::einval;
+    size_t done = 0;
+    while (done < len) {
+        const uint64_t at = gpa + done;
+        const size_t offset = static_cast<size_t>(at % k_page);
+        const size_t n = len - done < k_page - offset ? len - done : k_page - offset;
+        uint8_t* page = memory_.map(at / k_page);
+        if (!memory_.status()) return memory_.status();
+        each(page + offset, done, n);
+        done += n;
+    }
+    return Status::ok();
+}
+
+Status ForeignPhysicalMemory::write(uint64_t gpa, const void* src, size_t len) {
+    const auto* bytes = static_cast<const uint8_t*>(src);
+    return for_each_chunk(gpa, len, [&](uint8_t* dst, size_t done, size_t n) {
+        for (size_t i = 0; i < n; ++i)
+            dst[i] = bytes[done + i];
+    });
+}
+
+Status ForeignPhysicalMemory::fill(uint64_t gpa, uint8_t byte, size_t len) {
+    return for_each_chunk(gpa, len, [&](uint8_t* dst, size_t, size_t n) {
+        for (size_t i = 0; i < n; ++i)
+            dst[i] = byte;
+    });
+}
+
 size_t ForeignMemory::mapped() const {
     size_t n = 0;
     for (const Slot& slot : slots_)

@@ -4,9 +4,14 @@
 // mappings, reused least-recently-used first, are enough; more slots just
 // save hypercalls. Every mapping must go before the domain's page tables are
 // validated (set_vcpu_context): release() does that.
+//
+// ForeignPhysicalMemory is the PVH builder's view of the same mappings
+// (builder::GuestPhysicalMemory): guest-physical address -> gfn -> the
+// frame populate returned for it -> a foreign mapping.
 #pragma once
 
 #include "core/builder/pv_builder.hpp"
+#include "core/builder/pvh_builder.hpp"
 #include "dom0-tools/lib/toolstack/control_plane.hpp"
 #include "lib/status.hpp"
 
@@ -54,6 +59,25 @@ private:
     Slot slots_[k_slots];
     uint64_t clock_ = 0;
     Status status_;
+};
+
+class ForeignPhysicalMemory final : public builder::GuestPhysicalMemory {
+public:
+    // `memory`'s pfns are the domain's gfns (a PVH domain's RAM is gfns
+    // [0, nr_pages)).
+    explicit ForeignPhysicalMemory(ForeignMemory& memory) : memory_(memory) {}
+
+    // EINVAL when [gpa, gpa + len) leaves the domain's RAM; the mapping's
+    // error when a page cannot be mapped. Either way nothing past the
+    // failing page is written.
+    Status write(uint64_t gpa, const void* src, size_t len) override;
+    Status fill(uint64_t gpa, uint8_t byte, size_t len) override;
+
+private:
+    // Runs `each(page + offset, n)` over the pages [gpa, gpa + len) touches.
+    template <typename Each> Status for_each_chunk(uint64_t gpa, size_t len, Each each);
+
+    ForeignMemory& memory_;
 };
 
 } // namespace pv::tools

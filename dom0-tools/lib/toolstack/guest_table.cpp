@@ -16,6 +16,8 @@ Guest* GuestTable::allocate() {
         guest.preserved = false;
         guest.started_ns = 0;
         guest.restarted = false;
+        guest.mode = DomainType::pv;
+        guest.kernel_lacks_pvh = false;
         guest.console.reset();
         return &guest;
     }

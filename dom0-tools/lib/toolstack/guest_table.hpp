@@ -22,6 +22,10 @@ struct Guest {
     // fails again within seconds is not restarted forever: xl's rule).
     uint64_t started_ns = 0;
     bool restarted = false;
+    // What it runs as (pv or pvh); kernel_lacks_pvh: type "auto" on a host
+    // with hardware containers chose PV because the kernel has no PVH entry.
+    DomainType mode = DomainType::pv;
+    bool kernel_lacks_pvh = false;
     DomainConfig config; // kernel and ramdisk paths as resolved at creation
     ConsoleBackend console;
 };

@@ -8,7 +8,10 @@ const Toolstack::Verb Toolstack::k_verbs[] = {
     {"create", "create CFG [-c] [KEY=VALUE...]",
      "build and start a domain from the config file CFG",
      "  -c          attach to the new domain's console (Ctrl-] detaches)\n"
-     "  KEY=VALUE   more xl.cfg settings, applied after the file's (e.g. memory=64 name=\"web\")\n",
+     "  KEY=VALUE   more xl.cfg settings, applied after the file's (e.g. memory=64 name=\"web\")\n"
+     "type = \"pv\", \"pvh\" or \"auto\" (the default) picks the mode: PVH runs the kernel in a\n"
+     "hardware container (AMD SVM with NPT, Intel VMX with EPT) and needs its PVH entry\n"
+     "point; auto runs PVH when both allow it, else PV. pvctl info shows the modes.\n",
      &Toolstack::verb_create},
     {"destroy", "destroy DOM", "stop a domain at once and give its memory back", "",
      &Toolstack::verb_destroy},
@@ -17,7 +20,7 @@ const Toolstack::Verb Toolstack::k_verbs[] = {
     {"reboot", "reboot DOM", "reboot a domain; its on_reboot setting applies", "",
      &Toolstack::verb_reboot},
     {"list", "list [-l]", "list domains: name, id, memory, vCPUs, state, CPU time",
-     "  -l   also the type, maximum memory, credit weight and cap\n"
+     "  -l   also the mode (pv or pvh), maximum memory, credit weight and cap\n"
      "State: r running, b blocked, p paused, s shut down, c crashed, d dying\n",
      &Toolstack::verb_list},
     {"pause", "pause DOM", "stop running a domain's vCPUs until unpause", "",
@@ -27,7 +30,9 @@ const Toolstack::Verb Toolstack::k_verbs[] = {
      "  Prints what the domain printed so far, then its output as it comes;\n"
      "  what you type goes to the domain.\n",
      &Toolstack::verb_console},
-    {"info", "info", "the hypervisor and host: version, CPUs, memory, virtualization", "",
+    {"info", "info", "the hypervisor and host: version, CPUs, memory, hardware containers",
+     "  hardware containers: what PVH runs in (AMD SVM with NPT, Intel VMX with EPT, none)\n"
+     "  modes: the domain types this host runs (pv, pvh)\n",
      &Toolstack::verb_info},
     {"dmesg", "dmesg", "print the hypervisor's log", "", &Toolstack::verb_dmesg},
     {"sched-credit", "sched-credit [-d DOM [-w W] [-c C]]",
@@ -48,6 +53,11 @@ const Toolstack::Verb Toolstack::k_verbs[] = {
      "  -d          density too: start domains until one fails, count them, destroy all\n"
      "Times are the hypervisor's system time in ns, as seen from Dom0.\n",
      &Toolstack::verb_bench_lifecycle},
+    {"counters", "counters DOM", "what a domain made the hypervisor do: hypercalls, traps, events",
+     "  Hypercalls by number; exceptions by vector: taken from the domain, bounced back\n"
+     "  to its own handler, and emulated by the hypervisor (taken - bounced); system\n"
+     "  calls bounced to its kernel; event sends and upcalls. Counted since it was created.\n",
+     &Toolstack::verb_counters},
     {"help", "help [VERB]", "list the commands, or describe one", "", &Toolstack::verb_help},
 };
 const size_t Toolstack::k_verb_count = sizeof k_verbs / sizeof k_verbs[0];

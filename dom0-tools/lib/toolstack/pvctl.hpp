@@ -75,6 +75,7 @@ private:
     bool verb_vcpu_list(const Arguments& args, Terminal& term);
     bool verb_vcpu_pin(const Arguments& args, Terminal& term);
     bool verb_bench_lifecycle(const Arguments& args, Terminal& term);
+    bool verb_counters(const Arguments& args, Terminal& term);
 
     // ---- shared steps -----------------------------------------------------------
     // Reads and parses the config file `path` with `overrides` (KEY=VALUE

@@ -124,6 +124,11 @@ bool Toolstack::verb_create(const Arguments& args, Terminal& term) {
     Failure why;
     Guest* guest = start_guest(scratch_.config, why);
     if (guest == nullptr) return fail(term, "{}", why.text);
+    if (guest->kernel_lacks_pvh)
+        say(term,
+            "pvctl: note: kernel {} has no PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY): "
+            "'{}' runs as PV\n",
+            guest->config.kernel, guest->config.name);
     say(term, "pvctl: {} created\n", DomainLabel(guest->config.name, guest->domid).text);
     if (attach) attach_console(*guest, term);
     return true;

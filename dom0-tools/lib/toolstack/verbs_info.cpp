@@ -1,5 +1,6 @@
 // list, info, dmesg: what runs and on what.
 #include "dom0-tools/lib/toolstack/domain_lookup.hpp"
+#include "dom0-tools/lib/toolstack/domain_mode.hpp"
 #include "dom0-tools/lib/toolstack/help.hpp"
 #include "dom0-tools/lib/toolstack/output.hpp"
 #include "dom0-tools/lib/toolstack/pvctl.hpp"
@@ -48,7 +49,7 @@ bool Toolstack::verb_list(const Arguments& args, Terminal& term) {
     TerminalSink out(term);
     print_to(out, "{:<32} {:>5} {:>6} {:>5} {:<6} {:>9}", "Name", "ID", "Mem", "VCPUs", "State",
              "Time(s)");
-    if (long_form) print_to(out, " {:<4} {:>6} {:>6} {:>4}", "Type", "MaxMem", "Weight", "Cap");
+    if (long_form) print_to(out, " {:<4} {:>6} {:>6} {:>4}", "Mode", "MaxMem", "Weight", "Cap");
     print_to(out, "\n");
     Status s = for_each_domain(hv_, [&](const abi::DomctlDomainInfo& info) {
         char fallback[16], state[7];
@@ -83,18 +84,19 @@ bool Toolstack::verb_info(const Arguments& args, Terminal& term) {
     char extra[32] = {};
     if (hv_.hypervisor_version(version, extra, sizeof extra)) {
         extra[sizeof extra - 1] = '\0';
-        print_to(out, "hypervisor     : Paravane (Xen ABI {}.{}{})\n", version >> 16,
+        print_to(out, "hypervisor         : Paravane (Xen ABI {}.{}{})\n", version >> 16,
                  version & 0xffff, static_cast<const char*>(extra));
     }
-    print_to(out, "nr_cpus        : {}\n", info.nr_cpus);
-    print_to(out, "max_cpu_id     : {}\n", info.max_cpu_id);
-    print_to(out, "cpu_mhz        : {}.{:03}\n", info.cpu_khz / 1000, info.cpu_khz % 1000);
-    print_to(out, "virtualization : PV{}{}\n", info.virt_caps & abi::k_virt_cap_svm ? " SVM" : "",
-             info.virt_caps & abi::k_virt_cap_vmx ? " VMX" : "");
-    print_to(out, "total_memory   : {} MiB\n", info.total_pages / k_pages_per_mib);
-    print_to(out, "free_memory    : {} MiB\n", info.free_pages / k_pages_per_mib);
+    print_to(out, "nr_cpus            : {}\n", info.nr_cpus);
+    print_to(out, "max_cpu_id         : {}\n", info.max_cpu_id);
+    print_to(out, "cpu_mhz            : {}.{:03}\n", info.cpu_khz / 1000, info.cpu_khz % 1000);
+    // What type = "pvh" needs, and so what "auto" will choose.
+    print_to(out, "hardware containers: {}\n", hardware_container_name(info.virt_caps));
+    print_to(out, "modes              : {}\n", host_offers_pvh(info.virt_caps) ? "pv, pvh" : "pv");
+    print_to(out, "total_memory       : {} MiB\n", info.total_pages / k_pages_per_mib);
+    print_to(out, "free_memory        : {} MiB\n", info.free_pages / k_pages_per_mib);
     // Exact, for telling whether anything leaked.
-    print_to(out, "free_pages     : {}\n", info.free_pages);
+    print_to(out, "free_pages         : {}\n", info.free_pages);
     return true;
 }
 

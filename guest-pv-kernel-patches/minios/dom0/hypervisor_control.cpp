@@ -1,6 +1,7 @@
 #include "dom0/hypervisor_control.hpp"
 
 #include "arch/hypercall.hpp"
+#include "include/public/hvm.hpp"
 #include "kernel/pvclock.hpp"
 #include "kernel/xen_info.hpp"
 
@@ -95,6 +96,13 @@ Status HypervisorControl::set_vcpu_context(uint16_t domid, uint32_t vcpu,
     op.u.vcpu_context.vcpu = vcpu;
     op.u.vcpu_context.context = hv::ptr(&context);
     return domctl(abi::DomctlCmd::setvcpucontext, domid, op);
+}
+
+Status HypervisorControl::domain_counters(uint16_t domid, abi::DomainCounterValues& out) {
+    abi::Domctl op{};
+    op.u.counters.buffer = hv::ptr(&out);
+    op.u.counters.size = sizeof out;
+    return domctl(abi::DomctlCmd::getdomaincounters, domid, op);
 }
 
 Status HypervisorControl::vcpu_info(uint16_t domid, uint32_t vcpu, abi::DomctlVcpuInfo& info) {
@@ -210,6 +218,19 @@ bool HypervisorControl::port_pending(uint32_t local_port) {
         fired = true;
     }
     return fired;
+}
+
+// ---- hvm_op ------------------------------------------------------------------------
+
+// HVMOP_set_param on another domain: hvm_op(HVMOP_set_param, &{domid, index,
+// value}); the hypervisor reads the structure and answers 0 or -errno.
+Status HypervisorControl::set_hvm_param(uint16_t domid, uint32_t index, uint64_t value) {
+    abi::HvmParam op{};
+    op.domid = domid;
+    op.index = index;
+    op.value = value;
+    return status_of(
+        hv::call(abi::Hypercall::hvm_op, abi::raw(abi::HvmOp::set_param), hv::ptr(&op)));
 }
 
 // ---- sched_op / time --------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The toolstack's ControlPlane in Dom0: each operation is one hypercall
 // (sysctl/domctl with include/public/control.hpp's structures, memory_op,
-// update_va_mapping_otherdomain, mmuext_op, event_channel_op, sched_op), and
+// update_va_mapping_otherdomain, mmuext_op, event_channel_op, hvm_op, sched_op), and
 // a negative result is the Errno of the Status, unchanged.
 #pragma once
 
@@ -41,11 +41,14 @@ public:
     pv::Status notify(uint32_t local_port) override;
     bool port_pending(uint32_t local_port) override;
 
+    pv::Status set_hvm_param(uint16_t domid, uint32_t index, uint64_t value) override;
+
     pv::Status remote_shutdown(uint16_t domid, uint32_t reason) override;
 
     uint64_t now_ns() override;
 
     pv::Status hypervisor_version(uint32_t& version, char* extra, size_t size) override;
+    pv::Status domain_counters(uint16_t domid, abi::DomainCounterValues& out) override;
 
     const ForeignWindow& window() const { return window_; }
 

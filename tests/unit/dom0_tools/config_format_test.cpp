@@ -48,7 +48,7 @@ TEST_CASE("config format: every effective setting, one per line", "[config]") {
     const auto parsed = parse(config_test::k_required);
     REQUIRE(parsed.ok);
     CHECK(formatted(parsed.config) == "name = \"guest\"\n"
-                                      "type = \"pv\"\n"
+                                      "type = \"auto\"\n"
                                       "kernel = \"/guests/k\"\n"
                                       "memory = 32\n"
                                       "vcpus = 1\n"

@@ -43,7 +43,7 @@ TEST_CASE("config: the minimal file gets xl's defaults", "[config]") {
     const DomainConfig& c = parsed.config;
     CHECK(std::string(c.name) == "guest");
     CHECK(std::string(c.kernel) == "/guests/k");
-    CHECK(c.type == DomainType::pv);
+    CHECK(c.type == DomainType::automatic);
     CHECK(c.ramdisk[0] == '\0');
     CHECK(c.cmdline[0] == '\0');
     CHECK(c.memory_mib == 32);
@@ -342,9 +342,17 @@ TEST_CASE("config: the sample configs parse", "[config]") {
     REQUIRE(hello.ok);
     CHECK(hello.warning_count == 0);
     CHECK(std::string(hello.config.name) == "hello");
-    CHECK(hello.config.type == DomainType::pv); // minios has no PVH entry point
+    CHECK(hello.config.type == DomainType::automatic); // PVH where the host can, else PV
     CHECK(std::string(hello.config.kernel) == "/guests/minios-hello");
     CHECK(std::string(hello.config.cmdline) == "quiet");
+
+    const auto pvh = parse(read_file(config_test::sample_path("hello-pvh.cfg")), "hello-pvh.cfg");
+    INFO(pvh.message);
+    REQUIRE(pvh.ok);
+    CHECK(pvh.warning_count == 0);
+    CHECK(std::string(pvh.config.name) == "hello-pvh");
+    CHECK(pvh.config.type == DomainType::pvh);
+    CHECK(std::string(pvh.config.kernel) == "/guests/minios-hello");
 
     const auto spin = parse(read_file(config_test::sample_path("spin.cfg")), "spin.cfg");
     INFO(spin.message);

@@ -3,12 +3,16 @@
 // foreign mappings that hand out those pages, event channels, the log ring,
 // and switches that make one operation fail. It also checks the rules the
 // real one enforces on the toolstack: no mapping of a domain may be live
-// when its vCPU context is set or when it is destroyed.
+// when its vCPU context is set or when it is destroyed. PVH domains exist
+// when virt_caps offers a container: their RAM is gfns with frames, their
+// console is found through HVM parameters, their vCPU context is not
+// checked against page tables.
 #pragma once
 
 #include "dom0-tools/lib/toolstack/control_plane.hpp"
 #include "dom0-tools/lib/toolstack/toolstack.hpp"
 #include "include/public/console_ring.hpp"
+#include "include/public/hvm.hpp"
 #include "include/public/sched.hpp"
 #include "include/public/start_info.hpp"
 
@@ -39,6 +43,9 @@ struct FakeDomain {
     std::string name;
     uint32_t flags = 0;
     uint32_t shutdown_reason = 0;
+    bool pvh = false;
+    uint32_t create_flags = 0;
+    std::map<uint32_t, uint64_t> hvm_params; // index -> value
     uint32_t max_vcpus = 1;
     uint64_t max_memkb = 0;
     uint64_t shared_info_mfn = 0;
@@ -58,7 +65,7 @@ public:
     // Failure switches: the next call of that kind fails with the errno
     // (populate after `populate_ok_pages` more pages, map after `map_ok` more).
     std::optional<Errno> fail_create, fail_set_context, fail_sched, fail_unpause, fail_bind,
-        fail_alloc_unbound, fail_affinity, fail_max_mem, fail_physinfo;
+        fail_alloc_unbound, fail_affinity, fail_max_mem, fail_physinfo, fail_set_hvm_param;
     std::optional<uint64_t> populate_ok_pages;
     std::optional<uint64_t> map_ok;
     bool refuse_shutdown_at_once = false; // remote_shutdown leaves the domain running
@@ -68,10 +75,15 @@ public:
     // bookkeeping), taken from the same free memory.
     uint64_t overhead_pages_per_domain = 0;
     uint32_t nr_cpus = 2;
-    uint32_t virt_caps = abi::k_virt_cap_pv | abi::k_virt_cap_svm;
+    // No hardware containers unless a test gives them: type "auto" is PV.
+    uint32_t virt_caps = abi::k_virt_cap_pv;
     uint64_t clock_ns = 1'000'000'000;
     std::string log = "(XEN) Paravane booting\n(XEN) dom0: Mini-OS\n";
     std::vector<std::string> violations; // rules the toolstack broke
+    // The building calls in order: "create", "max_mem", "populate",
+    // "alloc_unbound", "bind", "hvm_param", "pin", "context", "unpause",
+    // "destroy".
+    std::vector<std::string> calls;
 
     FakeControlPlane() {
         FakeDomain dom0;
@@ -132,8 +144,20 @@ public:
         return *reinterpret_cast<const abi::StartInfo*>(page(domid, pfn) +
                                                         (d.context->user_regs.rsi & 0xfff));
     }
+    // PV: start_info's console mfn; PVH: the frame of HVM_PARAM_CONSOLE_PFN.
     abi::ConsoleRing& console_ring(uint16_t domid) {
+        auto& d = domains.at(domid);
+        if (d.pvh)
+            return *reinterpret_cast<abi::ConsoleRing*>(
+                page(domid, d.hvm_params.at(abi::raw(abi::HvmParamIndex::console_pfn))));
         return *reinterpret_cast<abi::ConsoleRing*>(frame(start_info(domid).console.domu.mfn));
+    }
+    // The bytes of a PVH domain's RAM at guest-physical `gpa`.
+    std::string read_gpa(uint16_t domid, uint64_t gpa, size_t len) {
+        std::string s;
+        for (size_t i = 0; i < len; ++i)
+            s += static_cast<char>(page(domid, (gpa + i) >> 12)[(gpa + i) & 0xfff]);
+        return s;
     }
     // The guest prints (produces into `out`) and signals Dom0.
     void guest_writes(uint16_t domid, const std::string& text) {
@@ -195,14 +219,21 @@ public:
         return Status::ok();
     }
     Result<uint16_t> create_domain(abi::DomctlCreateDomain& create) override {
+        calls.push_back("create");
         if (fail_create) return *fail_create;
         std::string name(create.name, strnlen(create.name, sizeof create.name));
         if (name.empty() || create.max_vcpus == 0 || create.max_vcpus > 8) return Errno::einval;
+        if (create.flags & ~abi::k_create_pvh) return Errno::einval;
+        const bool pvh = create.flags & abi::k_create_pvh;
+        if (pvh && !(virt_caps & (abi::k_virt_cap_svm | abi::k_virt_cap_vmx))) return Errno::einval;
         if (find(name)) return Errno::eexist;
         uint16_t id = next_domid++;
         FakeDomain d;
         d.id = id;
         d.name = name;
+        d.pvh = pvh;
+        d.create_flags = create.flags;
+        d.flags = pvh ? abi::k_dominfo_pvh : 0;
         d.max_vcpus = create.max_vcpus;
         d.max_memkb = create.max_memkb;
         d.vcpus.resize(create.max_vcpus);
@@ -212,6 +243,7 @@ public:
         return id;
     }
     Status destroy_domain(uint16_t domid) override {
+        calls.push_back("destroy");
         auto it = domains.find(domid);
         if (it == domains.end()) return Errno::esrch;
         if (domid == 0) return Errno::einval;
@@ -232,6 +264,7 @@ public:
         return Status::ok();
     }
     Status unpause_domain(uint16_t domid) override {
+        calls.push_back("unpause");
         if (fail_unpause) return *fail_unpause;
         auto d = get(domid);
         if (!d) return Errno::esrch;
@@ -243,6 +276,7 @@ public:
         return Status::ok();
     }
     Status set_max_memory(uint16_t domid, uint64_t max_memkb) override {
+        calls.push_back("max_mem");
         if (fail_max_mem) return *fail_max_mem;
         auto d = get(domid);
         if (!d) return Errno::esrch;
@@ -250,6 +284,7 @@ public:
         return Status::ok();
     }
     Status pin_l4_table(uint16_t domid, uint64_t mfn) override {
+        calls.push_back("pin");
         auto d = get(domid);
         if (!d) return Errno::esrch;
         for (auto& [page, owner] : map_owner)
@@ -264,6 +299,7 @@ public:
     }
     Status set_vcpu_context(uint16_t domid, uint32_t vcpu,
                             const abi::VcpuGuestContext& context) override {
+        calls.push_back("context");
         if (fail_set_context) return *fail_set_context;
         auto d = get(domid);
         if (!d) return Errno::esrch;
@@ -271,6 +307,10 @@ public:
         for (auto& [page, owner] : map_owner)
             if (owner == domid && live_maps[page] > 0)
                 violations.push_back("context set while mapped");
+        if (d->pvh) { // RIP and RBX only; no page tables yet (paging is off)
+            d->context = context;
+            return Status::ok();
+        }
         bool l4_ours = false;
         for (auto& [pfn, mfn] : d->p2m)
             l4_ours |= mfn == context.ctrlreg[3] >> 12;
@@ -316,6 +356,7 @@ public:
         return Status::ok();
     }
     Status populate(uint16_t domid, uint64_t first_pfn, uint64_t count, uint64_t* mfns) override {
+        if (calls.empty() || calls.back() != "populate") calls.push_back("populate");
         auto d = get(domid);
         if (!d) return Errno::esrch;
         for (uint64_t i = 0; i < count; ++i) {
@@ -357,6 +398,7 @@ public:
         it->second--;
     }
     Result<uint32_t> alloc_unbound(uint16_t domid) override {
+        calls.push_back("alloc_unbound");
         if (fail_alloc_unbound) return *fail_alloc_unbound;
         if (!get(domid)) return Errno::esrch;
         uint32_t port = 1 + static_cast<uint32_t>(unbound[domid].size());
@@ -364,6 +406,7 @@ public:
         return port;
     }
     Result<uint32_t> bind_interdomain(uint16_t domid, uint32_t remote_port) override {
+        calls.push_back("bind");
         if (fail_bind) return *fail_bind;
         if (!get(domid) || !unbound[domid].count(remote_port)) return Errno::einval;
         uint32_t local = next_local_port++;
@@ -383,6 +426,16 @@ public:
         return Status::ok();
     }
     bool port_pending(uint32_t local_port) override { return pending.erase(local_port) != 0; }
+    // Xen's HVMOP_set_param checks: an HVM (here PVH) domain, a known index.
+    Status set_hvm_param(uint16_t domid, uint32_t index, uint64_t value) override {
+        calls.push_back("hvm_param");
+        if (fail_set_hvm_param) return *fail_set_hvm_param;
+        auto d = get(domid);
+        if (!d) return Errno::esrch;
+        if (!d->pvh || index >= abi::k_hvm_nr_params) return Errno::einval;
+        d->hvm_params[index] = value;
+        return Status::ok();
+    }
     Status remote_shutdown(uint16_t domid, uint32_t reason) override {
         auto d = get(domid);
         if (!d) return Errno::esrch;
@@ -391,6 +444,17 @@ public:
         return Status::ok();
     }
     uint64_t now_ns() override { return clock_ns; }
+    // getdomaincounters: what tests put in `counters` (zeros for a domain
+    // they did not), ESRCH for no such domain, or fail_counters.
+    std::map<uint16_t, abi::DomainCounterValues> counters;
+    std::optional<Errno> fail_counters;
+    Status domain_counters(uint16_t domid, abi::DomainCounterValues& out) override {
+        if (fail_counters) return *fail_counters;
+        if (!get(domid)) return Errno::esrch;
+        auto it = counters.find(domid);
+        out = it == counters.end() ? abi::DomainCounterValues{} : it->second;
+        return Status::ok();
+    }
     Status hypervisor_version(uint32_t& version, char* extra, size_t size) override {
         version = (4u << 16) | 19;
         std::strncpy(extra, "-paravane", size);

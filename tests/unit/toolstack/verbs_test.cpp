@@ -56,7 +56,7 @@ TEST_CASE("list shows every domain as xl does", "[toolstack][verbs]") {
     lines = lines_of(f.out());
     REQUIRE(lines.size() == 4);
     CHECK(words_of(lines[0]) == std::vector<std::string>{"Name", "ID", "Mem", "VCPUs", "State",
-                                                         "Time(s)", "Type", "MaxMem", "Weight",
+                                                         "Time(s)", "Mode", "MaxMem", "Weight",
                                                          "Cap"});
     CHECK(words_of(lines[2]) ==
           std::vector<std::string>{"hello", "1", "8", "1", "---sc-", "2.5", "pv", "8", "256", "0"});
@@ -70,26 +70,43 @@ TEST_CASE("list shows every domain as xl does", "[toolstack][verbs]") {
 TEST_CASE("info reports the host", "[toolstack][verbs]") {
     ToolstackFixture f;
     REQUIRE(f.run("info"));
-    const std::string out = f.out();
+    std::string out = f.out();
     CHECK(out.find("Xen ABI 4.19-paravane") != std::string::npos);
-    CHECK(out.find("nr_cpus        : 2\n") != std::string::npos);
-    CHECK(out.find("cpu_mhz        : 2995.123\n") != std::string::npos);
-    CHECK(out.find("virtualization : PV SVM\n") != std::string::npos);
-    CHECK(out.find("total_memory   : 128 MiB\n") != std::string::npos);
-    CHECK(out.find("free_memory    : 64 MiB\n") != std::string::npos);
+    CHECK(out.find("nr_cpus            : 2\n") != std::string::npos);
+    CHECK(out.find("cpu_mhz            : 2995.123\n") != std::string::npos);
+    CHECK(out.find("hardware containers: none\n") != std::string::npos);
+    CHECK(out.find("modes              : pv\n") != std::string::npos);
+    CHECK(out.find("total_memory       : 128 MiB\n") != std::string::npos);
+    CHECK(out.find("free_memory        : 64 MiB\n") != std::string::npos);
+    // Every line is "key: value" with the colons in one column.
+    for (const std::string& line : lines_of(out))
+        CHECK(line.find(": ") == 19);
     // Free memory follows what domains hold, and comes back after destroy.
     REQUIRE(f.run("create /guests/hello.cfg"));
     f.out();
     REQUIRE(f.run("info"));
-    CHECK(f.out().find("free_memory    : 56 MiB\n") != std::string::npos);
+    CHECK(f.out().find("free_memory        : 56 MiB\n") != std::string::npos);
     REQUIRE(f.run("destroy hello"));
     f.out();
     REQUIRE(f.run("info"));
-    CHECK(f.out().find("free_memory    : 64 MiB\n") != std::string::npos);
+    CHECK(f.out().find("free_memory        : 64 MiB\n") != std::string::npos);
 
+    f.hv.virt_caps = abi::k_virt_cap_pv | abi::k_virt_cap_svm;
+    REQUIRE(f.run("info"));
+    out = f.out();
+    CHECK(out.find("hardware containers: AMD SVM with NPT\n") != std::string::npos);
+    CHECK(out.find("modes              : pv, pvh\n") != std::string::npos);
     f.hv.virt_caps = abi::k_virt_cap_pv | abi::k_virt_cap_vmx;
     REQUIRE(f.run("info"));
-    CHECK(f.out().find("virtualization : PV VMX\n") != std::string::npos);
+    out = f.out();
+    CHECK(out.find("hardware containers: Intel VMX with EPT\n") != std::string::npos);
+    CHECK(out.find("modes              : pv, pvh\n") != std::string::npos);
+    // Bits the toolstack does not know mean nothing to it.
+    f.hv.virt_caps = abi::k_virt_cap_pv | (1u << 7);
+    REQUIRE(f.run("info"));
+    out = f.out();
+    CHECK(out.find("hardware containers: none\n") != std::string::npos);
+    CHECK(out.find("modes              : pv\n") != std::string::npos);
     f.hv.fail_physinfo = Errno::eperm;
     CHECK_FALSE(f.run("info"));
     CHECK(one_error_line(f.out()));
