@@ -27,9 +27,19 @@ interrupt_common:
         cld
         /* Entered from a less privileged ring: switch to the hypervisor's GS. */
         testb   $3, (TF_CS - TF_VECTOR)(%rsp)
-        jz      1f
+        jz      from_hypervisor
         swapgs
-1:      SAVE_FRAME_AND_CALL x86_handle_interrupt
+        /* An exception raised by a PV guest (vector < 32 from ring 3) goes
+         * straight to the PV code; not NMI, which may be another CPU's panic
+         * stopping this one (x86_handle_interrupt sees to that). */
+        cmpq    $32, (%rsp)
+        jae     handle_interrupt
+        cmpq    $2, (%rsp)
+        je      handle_interrupt
+        SAVE_FRAME_AND_CALL pv_guest_exception_entry
+        jmp     interrupt_exit
+handle_interrupt:
+        SAVE_FRAME_AND_CALL x86_handle_interrupt
         .globl  interrupt_exit
 /* Leave through the TrapFrame at %rsp: back to the hypervisor or, with a
  * ring-3 CS, into a PV guest (the guest's GS base is swapped back in). */
@@ -58,6 +68,30 @@ interrupt_exit:
         .globl  interrupt_exit_iret
 interrupt_exit_iret:
         iretq
+
+/* Raised in ring 0. A #PF or #GP inside pv_guest_copy's accesses to guest
+ * memory (pv/guest_access.S) is the guest's bad address, not a hypervisor
+ * bug: resume at pv_guest_access_fixup, which returns the failure. The
+ * stack holds the vector, the error code, then the CPU's frame (RIP first). */
+from_hypervisor:
+        cmpq    $14, (%rsp)
+        je      1f
+        cmpq    $13, (%rsp)
+        jne     handle_interrupt
+1:      pushq   %rax
+        leaq    pv_guest_access_begin(%rip), %rax
+        cmpq    %rax, (TF_RIP - TF_VECTOR + 8)(%rsp)
+        jb      2f
+        leaq    pv_guest_access_end(%rip), %rax
+        cmpq    %rax, (TF_RIP - TF_VECTOR + 8)(%rsp)
+        jae     2f
+        leaq    pv_guest_access_fixup(%rip), %rax
+        movq    %rax, (TF_RIP - TF_VECTOR + 8)(%rsp)
+        popq    %rax
+        add     $16, %rsp               /* vector and error code */
+        iretq
+2:      popq    %rax
+        jmp     handle_interrupt
 
 /* x86_resume_frame(frame): load %rsp with a TrapFrame (a guest's, at the
  * top of this CPU's stack) and leave through it. Never returns. */

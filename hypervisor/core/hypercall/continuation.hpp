@@ -55,7 +55,16 @@ inline constexpr long k_hypercall_restart = -static_cast<long>(abi::Errno::erest
 
 // Dispatch side: after a handler returned rc for the call `args`, install a
 // pending continuation into args (rc == k_hypercall_restart) or drop a stale
-// one (any other rc). Returns rc.
-long finish_continuation(HypercallContext& ctx, long rc, HypercallArgs& args);
+// one (any other rc). Returns rc. Inline: every hypercall passes here.
+inline long finish_continuation(HypercallContext& ctx, long rc, HypercallArgs& args) {
+    if (rc == k_hypercall_restart && ctx.continuation_pending) {
+        const HypercallArgs& next = ctx.continuation;
+        // The same hypercall is re-entered: only the arguments move on.
+        args = HypercallArgs(args.number(), next.raw(0), next.raw(1), next.raw(2), next.raw(3),
+                             next.raw(4), next.raw(5));
+    }
+    ctx.continuation_pending = false;
+    return rc;
+}
 
 } // namespace pv

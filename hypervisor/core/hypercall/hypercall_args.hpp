@@ -27,7 +27,11 @@ class HypercallArgs {
 public:
     static constexpr unsigned k_count = abi::k_hypercall_max_args;
 
-    constexpr HypercallArgs() = default;
+    constexpr HypercallArgs() : number_(0), regs_{} {}
+    // Storage written before it is read (HypercallContext::continuation):
+    // left as it is, which saves the zeroing on every hypercall entry.
+    struct Unset {};
+    explicit constexpr HypercallArgs(Unset) {}
     constexpr HypercallArgs(uint64_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
                             uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0)
         : number_(number), regs_{a0, a1, a2, a3, a4, a5} {}
@@ -72,17 +76,17 @@ public:
     // Keep arguments [0, n) and zero the rest (dispatch does this with the
     // table's argument count, so no handler can depend on a stray register).
     constexpr HypercallArgs first(unsigned n) const {
-        HypercallArgs out(number_);
-        for (unsigned i = 0; i < n && i < k_count; ++i)
-            out.regs_[i] = regs_[i];
-        return out;
+        static_assert(k_count == 6);
+        // Selects rather than a loop: every hypercall passes here.
+        return HypercallArgs(number_, n > 0 ? regs_[0] : 0, n > 1 ? regs_[1] : 0, n > 2 ? regs_[2] : 0,
+                             n > 3 ? regs_[3] : 0, n > 4 ? regs_[4] : 0, n > 5 ? regs_[5] : 0);
     }
 
     constexpr bool operator==(const HypercallArgs&) const = default;
 
 private:
-    uint64_t number_ = 0;
-    uint64_t regs_[k_count] = {};
+    uint64_t number_;
+    uint64_t regs_[k_count];
 };
 
 } // namespace pv

@@ -68,7 +68,7 @@ struct HypercallContext {
     // alone and use hypercall_continuation() instead.
     bool in_multicall = false;         // refuses a multicall inside a multicall
     bool continuation_pending = false; // a handler asked to resume with `continuation`
-    HypercallArgs continuation;
+    HypercallArgs continuation{HypercallArgs::Unset{}}; // valid while continuation_pending
 };
 
 } // namespace pv

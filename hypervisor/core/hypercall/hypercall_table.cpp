@@ -9,10 +9,7 @@ namespace pv {
 long dispatch_hypercall(HypercallContext& ctx, HypercallArgs& args) {
     const HypercallEntry* entry = ctx.table.lookup(args.number());
     if (entry == nullptr || entry->handler == nullptr) return -static_cast<long>(Errno::enosys);
-
-    ctx.continuation_pending = false;
-    const long rc = entry->handler(ctx, args.first(entry->arg_count));
-    return finish_continuation(ctx, rc, args);
+    return run_hypercall(ctx, *entry, args);
 }
 
 } // namespace pv

@@ -13,6 +13,7 @@
 // answers -ENOSYS, as does any number outside it.
 #pragma once
 
+#include "core/hypercall/continuation.hpp"
 #include "core/hypercall/hypercall_args.hpp"
 #include "core/hypercall/hypercall_context.hpp"
 #include "include/public/hypercall.hpp"
@@ -32,6 +33,11 @@ struct HypercallEntry {
     const char* name; // for logs and traces
     HypercallHandler handler;
     uint8_t arg_count; // arguments the handler reads; the rest arrive as 0
+    // The handler reads or replaces the caller's registers (ctx.regs, else
+    // vcpu.regs): iret, and multicall, which may run it. The arch code keeps
+    // the registers of a running vCPU in its own entry frame and copies them
+    // there only for these.
+    bool uses_registers = false;
 };
 
 // Xen's NR_hypercalls: the numbers a guest can name.
@@ -88,5 +94,14 @@ private:
 // k_hypercall_restart with args rewritten for the re-execution (see
 // continuation.hpp for what the arch code must then do).
 long dispatch_hypercall(HypercallContext& ctx, HypercallArgs& args);
+
+// The same for an entry already looked up: `entry` is
+// ctx.table.lookup(args.number()), with a handler. Inline: the arch's entry
+// path calls it for every hypercall.
+inline long run_hypercall(HypercallContext& ctx, const HypercallEntry& entry, HypercallArgs& args) {
+    ctx.continuation_pending = false;
+    const long rc = entry.handler(ctx, args.first(entry.arg_count));
+    return finish_continuation(ctx, rc, args);
+}
 
 } // namespace pv

@@ -23,7 +23,8 @@ namespace pv {
 // nr_calls is an unsigned int as in Xen: the upper half of its register is ignored.
 long do_multicall(HypercallContext& ctx, const HypercallArgs& args);
 
+// uses_registers: an iret entry replaces the caller's registers.
 inline constexpr HypercallEntry k_multicall_entry{abi::Hypercall::multicall, "multicall",
-                                                  do_multicall, 2};
+                                                  do_multicall, 2, true};
 
 } // namespace pv

@@ -1,6 +1,12 @@
 #include "arch/x86/pv/guest_space.hpp"
 
+#include "arch/x86/cpu.hpp"
 #include "arch/x86/paging.hpp"
+
+// Read by guest_access.S: STAC/CLAC around guest accesses (CR4.SMAP is on).
+extern "C" {
+bool pv_guest_access_smap = false;
+}
 
 namespace pv::x86 {
 
@@ -12,6 +18,12 @@ uint64_t entry_at(uint64_t table_maddr, uint64_t va, int level) {
     return table[(va >> (12 + 9 * (level - 1))) & 511];
 }
 } // namespace
+
+void guest_access_init_cpu() {
+    const uint64_t cr0 = read_cr0();
+    if (!(cr0 & cr0::wp)) write_cr0(cr0 | cr0::wp);
+    pv_guest_access_smap = (read_cr4() & cr4::smap) != 0;
+}
 
 bool PvGuestSpace::owned(uint64_t maddr) const {
     const FrameInfo* info = frames_.lookup(maddr / k_page);
@@ -44,8 +56,9 @@ Result<uint64_t> PvGuestSpace::translate(uint64_t va, bool write) const {
     return Errno::efault;
 }
 
-Status PvGuestSpace::copy_from(uint64_t va, void* dst, size_t len) {
+Status PvGuestSpace::copy_from_slow(uint64_t va, void* dst, size_t len) {
     if (!guest_range_plausible(va, len)) return Errno::efault;
+    if (live()) return copy_live(dst, reinterpret_cast<const void*>(va), len);
     auto* out = static_cast<char*>(dst);
     while (len > 0) {
         uint64_t maddr = TRY(translate(va, false));
@@ -60,8 +73,9 @@ Status PvGuestSpace::copy_from(uint64_t va, void* dst, size_t len) {
     return Status::ok();
 }
 
-Status PvGuestSpace::copy_to(uint64_t va, const void* src, size_t len) {
+Status PvGuestSpace::copy_to_slow(uint64_t va, const void* src, size_t len) {
     if (!guest_range_plausible(va, len)) return Errno::efault;
+    if (live()) return copy_live(reinterpret_cast<void*>(va), src, len);
     // Check the whole range first so a failed copy writes nothing.
     for (uint64_t page = va & ~(k_page - 1); page < va + len; page += k_page)
         TRY(translate(page < va ? va : page, true));

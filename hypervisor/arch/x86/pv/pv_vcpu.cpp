@@ -11,33 +11,16 @@
 
 namespace pv::x86 {
 
-namespace {
+namespace detail {
 PvEnvironment environment;
+}
+using detail::environment;
+
+namespace {
 constexpr uint64_t k_bounce_clear_flags = rflags::tf | rflags::vm | rflags::rf | rflags::nt | rflags::ac;
 } // namespace
 
-void frame_to_regs(const TrapFrame& f, GuestRegisters& r) {
-    r.r15 = f.r15; r.r14 = f.r14; r.r13 = f.r13; r.r12 = f.r12; r.r11 = f.r11; r.r10 = f.r10;
-    r.r9 = f.r9; r.r8 = f.r8; r.rbp = f.rbp; r.rdi = f.rdi; r.rsi = f.rsi; r.rdx = f.rdx;
-    r.rcx = f.rcx; r.rbx = f.rbx; r.rax = f.rax;
-    r.rip = f.rip; r.cs = f.cs; r.rflags = f.rflags; r.rsp = f.rsp; r.ss = f.ss;
-}
-
-// Back into the frame the guest resumes from, with what a guest can never
-// choose forced: ring 3 selectors, IF on, IOPL/NT/VM clear.
-void regs_to_frame(const GuestRegisters& r, TrapFrame& f) {
-    f.r15 = r.r15; f.r14 = r.r14; f.r13 = r.r13; f.r12 = r.r12; f.r11 = r.r11; f.r10 = r.r10;
-    f.r9 = r.r9; f.r8 = r.r8; f.rbp = r.rbp; f.rdi = r.rdi; f.rsi = r.rsi; f.rdx = r.rdx;
-    f.rcx = r.rcx; f.rbx = r.rbx; f.rax = r.rax;
-    f.rip = r.rip;
-    f.cs = (r.cs & 0xffff) | 3;
-    f.rflags = (r.rflags & rflags::guest_writable) | rflags::if_ | rflags::reserved1;
-    f.rsp = r.rsp;
-    f.ss = (r.ss & 0xffff) | 3;
-}
-
 void pv_set_environment(const PvEnvironment& env) { environment = env; }
-const PvEnvironment& pv_environment() { return environment; }
 
 abi::VcpuInfo& vcpu_info_of(Vcpu& v) {
     if (environment.vcpu_info)
@@ -46,9 +29,17 @@ abi::VcpuInfo& vcpu_info_of(Vcpu& v) {
     return shared->vcpu_info[v.id()];
 }
 
-PvGuestSpace guest_space_of(Vcpu& v) {
-    uint64_t cr3 = v.pv.kernel_mode ? v.pv.kernel_cr3 : v.pv.user_cr3;
-    return PvGuestSpace(cr3, v.domain().id(), environment.frames->frame_table());
+abi::VcpuInfo& cached_vcpu_info(Vcpu& v) {
+    if (abi::VcpuInfo* info = __atomic_load_n(&v.pv.vcpu_info, __ATOMIC_RELAXED)) return *info;
+    abi::VcpuInfo* found = environment.vcpu_info ? environment.vcpu_info(v) : nullptr;
+    if (!found) return vcpu_info_of(v); // no event channels yet: not cached
+    __atomic_store_n(&v.pv.vcpu_info, found, __ATOMIC_RELAXED);
+    return *found;
+}
+
+void forget_vcpu_info(Domain& d) {
+    for (uint32_t i = 0; i < d.vcpu_count; ++i)
+        if (Vcpu* w = d.vcpu(i)) __atomic_store_n(&w->pv.vcpu_info, nullptr, __ATOMIC_RELAXED);
 }
 
 void load_guest_state(Vcpu& v) {
@@ -59,45 +50,80 @@ void load_guest_state(Vcpu& v) {
     write_cr0(v.pv.fpu_ts ? cr0 | (1u << 3) : cr0 & ~uint64_t(1u << 3));
 }
 
-void toggle_guest_mode(Vcpu& v) {
-    // Keep the outgoing mode's live GS base before switching.
-    uint64_t live_gs = rdmsr(msr::kernel_gs_base);
+namespace {
+bool runs_here(const Vcpu& v) { return this_cpu().current == &v; }
+
+void load_mode_switch(Vcpu& v) {
+    // The live GS base is still the outgoing mode's: keep it.
+    const uint64_t live_gs = rdmsr(msr::kernel_gs_base);
     if (v.pv.kernel_mode)
-        v.pv.gs_base_kernel = live_gs;
-    else
         v.pv.gs_base_user = live_gs;
-    v.pv.kernel_mode = !v.pv.kernel_mode;
+    else
+        v.pv.gs_base_kernel = live_gs;
     write_cr3(v.pv.kernel_mode ? v.pv.kernel_cr3 : v.pv.user_cr3);
     wrmsr(msr::kernel_gs_base, v.pv.kernel_mode ? v.pv.gs_base_kernel : v.pv.gs_base_user);
+}
+} // namespace
+
+void toggle_guest_mode(Vcpu& v) {
+    v.pv.kernel_mode = !v.pv.kernel_mode;
+    load_mode_switch(v);
+}
+
+void guest_mode_switched(Vcpu& v) {
+    if (runs_here(v)) load_mode_switch(v);
+}
+
+void segment_base_changed(Vcpu& v, abi::SegmentBase which) {
+    if (!runs_here(v)) return;
+    if (which == abi::SegmentBase::fs)
+        wrmsr(msr::fs_base, v.pv.fs_base);
+    else if (which == (v.pv.kernel_mode ? abi::SegmentBase::gs_kernel : abi::SegmentBase::gs_user))
+        wrmsr(msr::kernel_gs_base, v.pv.kernel_mode ? v.pv.gs_base_kernel : v.pv.gs_base_user);
+}
+
+void fpu_ts_changed(Vcpu& v) {
+    if (!runs_here(v)) return;
+    const uint64_t cr0 = read_cr0();
+    write_cr0(v.pv.fpu_ts ? cr0 | (1u << 3) : cr0 & ~uint64_t(1u << 3));
 }
 
 bool bounce_to_guest(Vcpu& v, TrapFrame& f, uint64_t handler, bool mask_events, bool has_error_code,
                      uint64_t error_code) {
-    abi::VcpuInfo& info = vcpu_info_of(v);
-    uint8_t saved_mask = info.evtchn_upcall_mask;
-    bool from_kernel = v.pv.kernel_mode;
+    return bounce_to_guest(v, vcpu_info_of(v), f, handler, mask_events, has_error_code, error_code);
+}
+
+bool bounce_to_guest(Vcpu& v, abi::VcpuInfo& info, TrapFrame& f, uint64_t handler, bool mask_events,
+                     bool has_error_code, uint64_t error_code) {
+    const uint8_t saved_mask = info.evtchn_upcall_mask;
+    const bool from_kernel = v.pv.kernel_mode;
     uint64_t stack;
-    if (from_kernel) {
+    if (from_kernel) [[likely]] {
         stack = f.rsp & ~uint64_t(15); // 64-bit frames are 16-byte aligned, as the CPU's
     } else {
         toggle_guest_mode(v);
         stack = v.pv.kernel_sp;
     }
-    uint64_t cs = (from_kernel ? f.cs & ~uint64_t(3) : f.cs) | (uint64_t(saved_mask) << 32);
-    uint64_t flags = (f.rflags & ~rflags::if_) | (saved_mask ? 0 : rflags::if_);
+    // Built from the top down in fixed slots; with no error code the frame
+    // starts one word higher.
     uint64_t words[8];
-    unsigned n = 0;
-    words[n++] = f.rcx;
-    words[n++] = f.r11;
-    if (has_error_code) words[n++] = error_code;
-    words[n++] = f.rip;
-    words[n++] = cs;
-    words[n++] = flags;
-    words[n++] = f.rsp;
-    words[n++] = f.ss;
-    uint64_t base = stack - n * 8;
-    PvGuestSpace space = guest_space_of(v);
-    if (!space.copy_to(base, words, n * 8)) return false;
+    words[7] = f.ss;
+    words[6] = f.rsp;
+    words[5] = (f.rflags & ~rflags::if_) | (saved_mask ? 0 : rflags::if_);
+    words[4] = (from_kernel ? f.cs & ~uint64_t(3) : f.cs) | (uint64_t(saved_mask) << 32);
+    words[3] = f.rip;
+    words[2] = error_code;
+    words[1] = f.r11;
+    words[0] = f.rcx;
+    const uint64_t* frame = words;
+    if (!has_error_code) {
+        words[2] = f.r11;
+        words[1] = f.rcx;
+        frame = words + 1;
+    }
+    const size_t bytes = reinterpret_cast<const char*>(words + 8) - reinterpret_cast<const char*>(frame);
+    const uint64_t base = stack - bytes;
+    if (!guest_space_of(v).copy_to(base, frame, bytes)) return false;
 
     f.rsp = base;
     f.rip = handler;
