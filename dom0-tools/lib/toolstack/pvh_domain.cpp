@@ -62,14 +62,15 @@ Status load_pvh_domain(ControlPlane& hv, const DomainConfig& config, uint16_t do
     builder::PvhBuildResult built{};
     TRY(run_pvh_builder(hv, config, domid, image, scratch, built, why));
 
-    // What a PVH guest asks with HVMOP_get_param; no xenstore runs, so the
-    // store page stays empty and its channel 0 (as PV's start_info says).
+    // What a PVH guest asks with HVMOP_get_param. No xenstore runs, so the
+    // store parameters stay 0: that is how a PVH kernel learns there is
+    // none (Linux's xenbus_init gives up on STORE_PFN 0 instead of waiting
+    // forever for a store that never answers).
     using abi::HvmParamIndex;
     TRY(set_param(hv, config, domid, HvmParamIndex::console_pfn, "console page", built.console_gfn,
                   why));
     TRY(set_param(hv, config, domid, HvmParamIndex::console_evtchn, "console channel",
                   image.console_port, why));
-    TRY(set_param(hv, config, domid, HvmParamIndex::store_pfn, "store page", built.store_gfn, why));
 
     make_pvh_start_context(built, scratch.context);
     Status s = hv.set_vcpu_context(domid, 0, scratch.context);

@@ -22,6 +22,11 @@ public:
     // populate_physmap gave machine frame `mfn` to guest frame `gfn`:
     // 0, or -errno (the frame then goes back).
     virtual long populated(uint64_t gfn, uint64_t mfn) = 0;
+    // The machine frame behind guest frame `gfn` (a frame number a PVH
+    // guest hands to a hypercall, e.g. VCPUOP_register_vcpu_info): 0 and
+    // `mfn`, or -EINVAL where the guest has no RAM. The domain keeps its
+    // frames until it is destroyed, so no reference is taken.
+    virtual long machine_frame_of(uint64_t gfn, uint64_t& mfn) const = 0;
 
 protected:
     ~HvmDomainOps() = default;

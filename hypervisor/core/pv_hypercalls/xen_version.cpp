@@ -28,6 +28,7 @@ long copy_out_string(HypercallContext& ctx, uint64_t address, const char* s, siz
 }
 
 // The feature word Xen 4.17 gives a (non-translated) 64-bit PV domain.
+// (Xen's kernel.c do_xen_version: PV and translated domains differ.)
 uint32_t pv_features(const Domain& d) {
     uint32_t f = abi::feature_bit(Feature::memory_op_vnode_supported);
     if (pvh::vm_assist_enabled(d, abi::VmAssistType::pae_extended_cr3))
@@ -40,12 +41,26 @@ uint32_t pv_features(const Domain& d) {
     return f;
 }
 
+// What Xen 4.17 gives a translated (PVH) domain: it writes its own page
+// tables, the hypervisor translates its guest-physical addresses, and its
+// events arrive on a callback vector with a pvclock safe to read there.
+uint32_t pvh_features(const Domain& d) {
+    uint32_t f = abi::feature_bit(Feature::memory_op_vnode_supported) |
+                 abi::feature_bit(Feature::writable_page_tables) |
+                 abi::feature_bit(Feature::auto_translated_physmap) |
+                 abi::feature_bit(Feature::hvm_callback_vector) |
+                 abi::feature_bit(Feature::hvm_safe_pvclock) |
+                 abi::feature_bit(Feature::not_direct_mapped);
+    if (d.privileged()) f |= abi::feature_bit(Feature::dom0);
+    return f;
+}
+
 long get_features(HypercallContext& ctx, uint64_t address) {
     const GuestHandle<abi::FeatureInfo> h(address);
     abi::FeatureInfo fi;
     if (!copy_from_guest(ctx.guest, h, fi)) return error(Errno::efault);
     if (fi.submap_idx != 0) return error(Errno::einval);
-    fi.submap = pv_features(*ctx.domain);
+    fi.submap = ctx.domain->pvh ? pvh_features(*ctx.domain) : pv_features(*ctx.domain);
     if (!copy_to_guest(ctx.guest, h, fi)) return error(Errno::efault);
     return 0;
 }

@@ -30,7 +30,7 @@ enum class HvmOp : uint32_t {
 
 // HVMOP_set_param / HVMOP_get_param. domid is DOMID_SELF (0x7ff0) when a
 // guest asks about itself. The 16-bit hole after domid is implicit in Xen's
-// C struct (natural alignment of `index`); it must be zero.
+// C struct (natural alignment of `index`); callers may leave anything there.
 struct HvmParam {
     DomainId domid;
     uint16_t pad;

@@ -117,6 +117,13 @@ TEST_CASE("xen_version get_features is Xen 4.17's word for a PV domain", "[pv_hy
         CHECK((w & bit(Feature::supervisor_mode_kernel)) == 0);
         CHECK((w & bit(Feature::not_direct_mapped)) == 0);
     }
+    SECTION("a PVH domain gets the translated-guest word instead") {
+        PvFixture f;
+        f.domain.pvh = true;
+        CHECK(features(f) == (bit(Feature::memory_op_vnode_supported) | bit(Feature::writable_page_tables) |
+                              bit(Feature::auto_translated_physmap) | bit(Feature::hvm_callback_vector) |
+                              bit(Feature::hvm_safe_pvclock) | bit(Feature::not_direct_mapped)));
+    }
     SECTION("other submaps: -EINVAL, guest struct unchanged") {
         PvFixture f;
         for (uint32_t idx : {1u, 2u, 0xffff'ffffu}) {

@@ -176,7 +176,7 @@ TEST_CASE("create builds, wires and starts a PVH domain", "[toolstack][pvh][crea
 
     // The hypervisor saw the PVH sequence: no page tables to pin.
     CHECK(f.hv.calls == std::vector<std::string>{"create", "max_mem", "populate", "alloc_unbound",
-                                                 "bind", "hvm_param", "hvm_param", "hvm_param",
+                                                 "bind", "hvm_param", "hvm_param",
                                                  "context", "unpause"});
     CHECK(d->create_flags == abi::k_create_pvh);
     CHECK(d->max_memkb == 8 * 1024);
@@ -190,15 +190,15 @@ TEST_CASE("create builds, wires and starts a PVH domain", "[toolstack][pvh][crea
     // The special pages are where the builder put them; the console channel
     // is the port Dom0 bound.
     const uint64_t console_gfn = pages - builder::k_pvh_console_pages_from_top;
-    const uint64_t store_gfn = pages - builder::k_pvh_store_pages_from_top;
     CHECK(param(*d, abi::HvmParamIndex::console_pfn) == console_gfn);
-    CHECK(param(*d, abi::HvmParamIndex::store_pfn) == store_gfn);
+    // No xenstore: its page and channel stay unset (0), which tells the guest.
+    CHECK(d->hvm_params.count(abi::raw(abi::HvmParamIndex::store_pfn)) == 0);
     REQUIRE(f.hv.dom0_ports.size() == 1);
     const auto& channel = f.hv.dom0_ports.begin()->second;
     CHECK(channel.domid == d->id);
     CHECK(param(*d, abi::HvmParamIndex::console_evtchn) == channel.remote_port);
     CHECK(channel.remote_port != 0);
-    CHECK(d->hvm_params.size() == 3); // no store channel: no xenstore
+    CHECK(d->hvm_params.size() == 2); // console page and channel only
 
     // vCPU 0: EIP = PHYS32_ENTRY, EBX = hvm_start_info; nothing else.
     REQUIRE(d->context.has_value());

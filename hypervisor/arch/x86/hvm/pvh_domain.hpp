@@ -60,6 +60,12 @@ public:
     void set_upcall_vector(uint32_t vcpu, uint8_t vector) override { set_vcpu_upcall_vector(vcpu, vector); }
     long add_to_physmap(uint32_t space, uint64_t idx, uint64_t gpfn) override;
     long populated(uint64_t gfn, uint64_t mfn) override;
+    long machine_frame_of(uint64_t gfn, uint64_t& mfn) const override {
+        Result<uint64_t> m = machine_frame(gfn);
+        if (!m) return -static_cast<long>(Errno::einval);
+        mfn = *m;
+        return 0;
+    }
 
     // The vector event upcalls arrive on for `vcpu`: its own
     // (HVMOP_set_evtchn_upcall_vector), else the domain's

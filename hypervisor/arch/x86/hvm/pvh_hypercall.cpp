@@ -50,6 +50,7 @@ bool pvh_hypercall(Vcpu& v, PvhDomain& pd, Container& c, const Exit& exit) {
     ctx.domain_id = v.domain().id();
     ctx.vcpu_id = v.id();
     ctx.services = pvh_environment().services;
+    v.counters.count_hypercall(r.rax);
     HypercallArgs args(r.rax, r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9);
     const long result = dispatch_hypercall(ctx, args);
     if (result < 0 && result != k_hypercall_restart)

@@ -30,8 +30,22 @@ void offer_upcall(Vcpu& v, PvhDomain& pd, Container& c) {
 }
 
 // HLT: the vCPU waits for an event (an upcall it could take). One already
-// pending ends the wait at once.
-void halt(Vcpu& v, PvhDomain& pd) {
+// pending ends the wait at once. With RFLAGS.IF clear no interrupt can end
+// it: the vCPU is down for good, and when all of them are, the domain has
+// halted and is powered off (Xen's hvm_hlt / hvm_vcpu_down: how a PVH
+// kernel's halt and power-off end).
+void halt(Vcpu& v, PvhDomain& pd, Container& c) {
+    constexpr uint64_t k_if = 1u << 9;
+    if (!(c.snapshot().rflags & k_if)) {
+        v.state = VcpuState::offline;
+        pv_sleep(v);
+        Domain& d = v.domain();
+        for (uint32_t i = 0; i < d.vcpu_count; ++i)
+            if (d.vcpus[i] && d.vcpus[i]->state != VcpuState::offline) return;
+        log_info("d{}: every vCPU halted with interrupts off: powering off", d.id());
+        environment.services->domain_shutdown(d, static_cast<uint8_t>(abi::ShutdownReason::poweroff));
+        return;
+    }
     abi::VcpuInfo* info = environment.vcpu_info ? environment.vcpu_info(v) : nullptr;
     if (info && info->evtchn_upcall_pending && pd.upcall_vector(v.id())) return;
     v.state = VcpuState::blocked;
@@ -63,7 +77,7 @@ void handle_exit(Vcpu& v, PvhDomain& pd, Container& c, const Exit& exit) {
         return;
     case ExitReason::hlt:
         c.advance_past(exit);
-        halt(v, pd);
+        halt(v, pd, c);
         return;
     case ExitReason::nested_page_fault: {
         char why[96];

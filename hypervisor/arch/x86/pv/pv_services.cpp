@@ -1,10 +1,12 @@
 #include "arch/x86/pv/pv_services.hpp"
 
+
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/paging.hpp"
 #include "arch/x86/pv/pv_schedule.hpp"
 #include "arch/x86/pv/pv_vcpu.hpp"
 #include "core/event/event_channels.hpp"
+#include "core/hvm_hypercalls/hvm_domain_ops.hpp"
 #include "core/pv_mm/pv_mmu.hpp"
 #include "lib/log.hpp"
 
@@ -120,15 +122,21 @@ abi::VcpuInfo* PvServices::vcpu_info(Vcpu& vcpu) {
 // register_vcpu_info: the guest's own frame, kept as an ordinary writable
 // page for as long as the hypervisor writes into it.
 void* PvServices::map_guest_frame(Domain& domain, uint64_t mfn) {
-    // A PVH guest names guest frames, not machine frames; vcpu_info
-    // placement is not offered to it (guests then keep vcpu_info in
-    // shared_info, as Linux does when the call fails).
-    if (domain.pvh) return nullptr;
+    // A PVH guest names guest frames: the nested table says which machine
+    // frame is behind it. Its frames are its own until it is destroyed and
+    // carry no PV page types, so nothing is counted.
+    if (domain.pvh) {
+        HvmDomainOps* hvm = hvm_ops(domain);
+        uint64_t machine = 0;
+        if (hvm == nullptr || hvm->machine_frame_of(mfn, machine) < 0) return nullptr;
+        return phys_to_virt(machine * 4096);
+    }
     if (!hooks_.mmu || !hooks_.mmu->types().get_page_and_type(mfn, FrameType::writable, domain)) return nullptr;
     return phys_to_virt(mfn * 4096);
 }
 
-void PvServices::unmap_guest_frame(Domain&, uint64_t mfn) {
+void PvServices::unmap_guest_frame(Domain& domain, uint64_t mfn) {
+    if (domain.pvh) return; // nothing was counted (map_guest_frame)
     if (hooks_.mmu) hooks_.mmu->types().put_page_and_type(mfn);
 }
 
