@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/bench --quick writes what its help promises: bench-results/bench.csv
-# with its header and one well-formed row per operation (numeric figures,
-# the environment columns filled in), the table in bench.txt, and a PNG plot
-# (gnuplot, which scripts/lib/deps installs). Figures are checked for form,
+# with its header and one well-formed row per operation and mode (numeric
+# figures, the environment columns filled in): PV (Dom0), PVH (a DomU in an
+# SVM container: QEMU -cpu max always offers SVM) and native (no
+# hypervisor); the table in bench.txt with the modes side by side, and a
+# PNG plot (gnuplot, which scripts/lib/deps installs). Figures are checked for form,
 # never for value: timings under emulation are not a test.
 source "$(dirname "$0")/lib.sh"
 
@@ -59,10 +61,14 @@ split_csv() {
 
 is_number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 
-# The PV operations minios-bench times, each exactly once (Paravane only:
-# no --vs-xen here).
-declare -A EXPECTED=([timer_overhead]=1 [null_hypercall]=1 [copy_hypercall]=1 [forced_cpuid]=1
-  [read_cr0]=1 [page_fault]=1 [user_syscall]=1 [evtchn_self_send]=1)
+# The operations minios-bench times in each mode, each exactly once
+# (Paravane only: no --vs-xen here), keyed OP/MODE.
+declare -A EXPECTED=()
+for op in timer_overhead null_hypercall copy_hypercall forced_cpuid read_cr0 page_fault \
+  user_syscall evtchn_self_send; do EXPECTED[$op/pv]=1; done
+for op in timer_overhead null_hypercall copy_hypercall cpuid port_in rdmsr_pat page_fault \
+  evtchn_self_send timer_wakeup; do EXPECTED[$op/pvh]=1; done
+for op in timer_overhead cpuid port_in rdmsr_pat page_fault user_syscall; do EXPECTED[$op/native]=1; done
 declare -A SEEN=()
 rows=0
 while IFS= read -r line; do
@@ -70,10 +76,9 @@ while IFS= read -r line; do
   split_csv "$line"
   [ "${#FIELDS[@]}" -eq "$COLUMNS" ] || fail "bench.csv: ${#FIELDS[@]} fields, not $COLUMNS: $line"
   op=${FIELDS[0]} mode=${FIELDS[1]} clock=${FIELDS[2]} unit=${FIELDS[3]}
-  [ -n "${EXPECTED[$op]:-}" ] || fail "bench.csv: an unexpected operation: $line"
-  [ -z "${SEEN[$op]:-}" ] || fail "bench.csv: $op twice"
-  SEEN[$op]=1
-  [ "$mode" = pv ] || fail "bench.csv: mode '$mode' in: $line"
+  [ -n "${EXPECTED[$op/$mode]:-}" ] || fail "bench.csv: an unexpected operation or mode: $line"
+  [ -z "${SEEN[$op/$mode]:-}" ] || fail "bench.csv: $op ($mode) twice"
+  SEEN[$op/$mode]=1
   [ "$clock" = tsc ] || fail "bench.csv: clock '$clock' (without --icount: tsc) in: $line"
   [ "$unit" = cycles ] || fail "bench.csv: unit '$unit' in: $line"
   for i in 4 5 6 7 8; do # median p1 p99 rounds timer_overhead
@@ -87,15 +92,28 @@ while IFS= read -r line; do
   [ "${FIELDS[10]}" = yes ] || fail "bench.csv: emulated '${FIELDS[10]}' in: $line"
   [ "${FIELDS[11]}" = qemu-tcg ] || fail "bench.csv: emulator '${FIELDS[11]}' in: $line"
   [[ ${FIELDS[12]} =~ ^[0-9]+\.[0-9]+ ]] || fail "bench.csv: qemu_version '${FIELDS[12]}' in: $line"
-  [ "${FIELDS[13]}" = paravane ] || fail "bench.csv: hypervisor '${FIELDS[13]}' in: $line"
-  [[ ${FIELDS[14]} =~ ^[0-9]+\.[0-9]+ ]] || fail "bench.csv: hypervisor_version '${FIELDS[14]}' in: $line"
+  if [ "$mode" = native ]; then
+    [ "${FIELDS[13]}" = none ] || fail "bench.csv: hypervisor '${FIELDS[13]}' (native: none) in: $line"
+    [ -z "${FIELDS[14]}" ] || fail "bench.csv: hypervisor_version '${FIELDS[14]}' (native: empty) in: $line"
+  else
+    [ "${FIELDS[13]}" = paravane ] || fail "bench.csv: hypervisor '${FIELDS[13]}' in: $line"
+    [[ ${FIELDS[14]} =~ ^[0-9]+\.[0-9]+ ]] || fail "bench.csv: hypervisor_version '${FIELDS[14]}' in: $line"
+  fi
   [ -n "${FIELDS[15]}" ] || fail "bench.csv: no paravane_rev in: $line"
   [ -n "${FIELDS[16]}" ] || fail "bench.csv: no qemu_cpu in: $line"
 done < <(tail -n +2 "$CSV")
 for op in "${!EXPECTED[@]}"; do
-  [ -n "${SEEN[$op]:-}" ] || fail "bench.csv: no row for $op"
+  [ -n "${SEEN[$op]:-}" ] || fail "bench.csv: no row for ${op%/*} (mode ${op#*/})"
 done
 echo "$TEST_NAME: bench.csv: $rows well-formed rows"
+
+# The modes side by side: a header and a line per operation with a figure
+# or "-" in each of the pv, pvh and native columns.
+grep -q '^medians per mode' "$OUT/bench.txt" || fail "bench.txt: no table of the modes side by side"
+grep -Eq '^page_fault +cycles +[0-9]+ +[0-9]+ +[0-9]+$' "$OUT/bench.txt" ||
+  fail "bench.txt: no page_fault line with pv, pvh and native medians"
+[ "$(head -n1 "$OUT/modes.csv")" = "op,unit,pv_median,pvh_median,native_median" ] ||
+  fail "modes.csv header: $(head -n1 "$OUT/modes.csv" 2>/dev/null)"
 
 # The plot: a PNG (8-byte signature, then the IHDR chunk with a nonzero
 # width and height) of more than a blank image's few hundred bytes.

@@ -24,6 +24,7 @@
 //               the figures `clock=icount unit=instructions`. The guest cannot
 //               tell on its own; scripts/bench passes this.
 #include "arch/hypercall.hpp"
+#include "bench/modes.hpp"
 #include "kernel/kernel.hpp"
 
 namespace minios {
@@ -129,9 +130,9 @@ bool failed = false;
 
 void report(const Config& config, pv::StringView op, uint64_t overhead) {
     const Stats s = summarize(config.rounds(), overhead);
-    println("bench: op={} mode=pv clock={} rounds={} median={} p1={} p99={} overhead={} unit={}",
-            op, config.icount ? "icount" : "tsc", config.rounds(), s.median, s.p1, s.p99, overhead,
-            config.icount ? "instructions" : "cycles");
+    println("bench: op={} mode={} clock={} rounds={} median={} p1={} p99={} overhead={} unit={}",
+            op, bench::mode_label(), config.icount ? "icount" : "tsc", config.rounds(), s.median,
+            s.p1, s.p99, overhead, config.icount ? "instructions" : "cycles");
 }
 
 // Whether the guest saw each operation happen (warm-up included).
@@ -243,6 +244,50 @@ void bench_evtchn(Kernel& k, const Config& config, uint64_t overhead) {
 
 } // namespace
 
+// The harness as bench/modes.hpp offers it to the PVH and native runs.
+namespace bench {
+namespace {
+const Config* active = nullptr;
+uint64_t active_overhead = 0;
+} // namespace
+
+const char* mode_label() {
+    if (platform().mode() == BootMode::pvh) return "pvh";
+    if (platform().mode() == BootMode::native) return "native";
+    return "pv";
+}
+
+uint64_t time_op(pv::StringView name, Op op, const void* arg) {
+    collect(*active, [&] { return op(arg); });
+    const uint64_t made = active->rounds() + active->iters;
+    minios::performed(name, made);
+    minios::report(*active, name, active_overhead);
+    return made;
+}
+
+uint64_t* sample_buffer() {
+    return samples;
+}
+uint64_t rounds() {
+    return active->rounds();
+}
+uint64_t warmup() {
+    return active->iters;
+}
+void report_samples(pv::StringView name) {
+    minios::report(*active, name, active_overhead);
+}
+void check(pv::StringView op, uint64_t expected, uint64_t seen, bool at_least) {
+    minios::check(op, expected, seen, at_least);
+}
+void performed(pv::StringView op, uint64_t count) {
+    minios::performed(op, count);
+}
+void skip(pv::StringView op, pv::StringView why) {
+    minios::skip(op, why);
+}
+} // namespace bench
+
 int app_main(Kernel& k) {
     const pv::StringView cmdline = k.boot.command_line();
     Config config;
@@ -258,13 +303,21 @@ int app_main(Kernel& k) {
         config.batches = 1;
     }
 
-    char extraversion[abi::k_extraversion_len] = {};
-    const long version = hv::xen_version(abi::VersionOp::version);
-    hv::xen_version(abi::VersionOp::extraversion, extraversion);
-    extraversion[sizeof extraversion - 1] = '\0';
-    println("bench: minios-bench {} on hypervisor version {}.{}{} batches={} iters={} rounds={}",
+    bench::active = &config;
+    const bool native = platform().mode() == BootMode::native;
+    if (native) {
+        println("bench: minios-bench {} native (no hypervisor) batches={} iters={} rounds={}",
+                MINIOS_VERSION_STRING, config.batches, config.iters, config.rounds());
+    } else {
+        char extraversion[abi::k_extraversion_len] = {};
+        const long version = hv::xen_version(abi::VersionOp::version);
+        hv::xen_version(abi::VersionOp::extraversion, extraversion);
+        extraversion[sizeof extraversion - 1] = '\0';
+        println(
+            "bench: minios-bench {} on hypervisor version {}.{}{} batches={} iters={} rounds={}",
             MINIOS_VERSION_STRING, version >> 16, version & 0xffff, extraversion, config.batches,
             config.iters, config.rounds());
+    }
     print_cpu_model();
     if (config.icount)
         println("bench: clock=icount: the TSC counts executed instructions (QEMU -icount shift=0)");
@@ -276,6 +329,19 @@ int app_main(Kernel& k) {
     collect(config, [] { return bench_op_empty(); });
     const uint64_t overhead = summarize(config.rounds(), 0).median;
     report(config, "timer_overhead", 0);
+
+    // PVH and bare metal: their own operations (bench/pvh.cpp, bench/native.cpp).
+    if (!platform().is_pv()) {
+        bench::active_overhead = overhead;
+        if (native)
+            bench::run_native(k);
+        else
+            bench::run_pvh(k);
+        println(failed
+                    ? "bench: FAIL (a check failed; the figures above may not mean what they say)"
+                    : "bench: done");
+        return failed ? 1 : 0;
+    }
 
     collect(config, [] { return bench_op_null_hypercall(); });
     performed("null_hypercall", config.rounds() + config.iters);

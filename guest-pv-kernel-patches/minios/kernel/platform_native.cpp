@@ -65,10 +65,14 @@ bool xen_leaves_present() {
 
 } // namespace
 
+// An image's own bare-metal program (minios-bench's native reference,
+// bench/native.cpp), when it links one: runs with COM1 ready, never returns.
+extern "C" [[gnu::weak, noreturn]] void minios_native_main(uint64_t multiboot_info);
+
 // Called by minios_start_hvm() for the multiboot entry.
 [[noreturn]] void start_native(uint64_t multiboot_info) {
-    (void)multiboot_info;
     serial_init();
+    if (minios_native_main != nullptr) minios_native_main(multiboot_info);
     serial_write("minios: native boot\n");
     serial_write(xen_leaves_present() ? "minios: Xen CPUID leaves present (not bare metal?)\n"
                                       : "minios: no Xen CPUID leaves\n");
