@@ -18,8 +18,14 @@ Backend* select_backend(const Virtualization& virt, FrameAllocator& frames, Back
         return nullptr;
     }
     if (virt.kind == VirtualizationKind::vmx) {
-        *why_not = "Intel VMX containers are not implemented yet";
-        return nullptr;
+        if (!virt.vmx_ept || !virt.vmx_unrestricted) {
+            *why_not = "Intel VMX without EPT or unrestricted guest";
+            return nullptr;
+        }
+        // The controls every VMCS will use, or what the CPU lacks for them.
+        vmx::VmxSetup setup;
+        if (!vmx::compute_setup(vmx::read_capabilities(), setup, why_not)) return nullptr;
+        return new (storage.bytes) vmx::VmxBackend(frames, setup);
     }
     if (!virt.svm_npt) {
         *why_not = "AMD SVM without nested paging";

@@ -1,20 +1,20 @@
-#include "arch/x86/svm/test_svm.hpp"
+#include "arch/x86/hvm/test_container.hpp"
 
 #include "arch/x86/cpu.hpp"
-#include "arch/x86/paging.hpp"
-#include "lib/log.hpp"
+#include "arch/x86/hvm/test_container_support.hpp"
 
 #include <cstring>
 
-extern "C" const char svm_test_guest_start[];
-extern "C" const char svm_test_guest_end[];
+extern "C" const char hvm_test_guest_start[];
+extern "C" const char hvm_test_guest_hypercall[];
+extern "C" const char hvm_test_guest_end[];
 
 namespace pv::x86 {
 
 namespace {
 
 // Guest-physical layout: code at 0x1000, the results at 0x3000, the stack
-// below 0x4000 (test_svm_guest.S).
+// below 0x4000 (test_container_guest.S).
 constexpr uint64_t k_guest_frames = 4;
 constexpr uint64_t k_code_gfn = 1;
 constexpr uint64_t k_data_gfn = 3;
@@ -24,6 +24,8 @@ constexpr uint32_t k_cpuid_eax = 0x11, k_cpuid_ebx = 0x61726150, k_cpuid_ecx = 0
                    k_cpuid_edx = 0x12345678; // "Para" "vane"
 constexpr uint64_t k_hypercall_result = 0x600d;
 constexpr uint32_t k_guest_magic = 0xc0ffee11;
+constexpr uint32_t k_cr0_start = 0x11; // PE|ET: GuestMode::protected32_unpaged
+constexpr uint32_t k_cr0_ne = 0x20;
 constexpr unsigned k_max_exits = 32;
 
 struct Expected {
@@ -41,41 +43,14 @@ constexpr Expected k_expected[] = {
 };
 constexpr unsigned k_expected_count = sizeof k_expected / sizeof k_expected[0];
 
-class GuestFrames {
-public:
-    explicit GuestFrames(FrameAllocator& frames) : frames_(frames) {}
-    ~GuestFrames() {
-        for (uint64_t i = 0; i < count_; ++i)
-            (void)frames_.free(mfns_[i]);
-    }
-    bool allocate() {
-        for (count_ = 0; count_ < k_guest_frames; ++count_) {
-            Result<uint64_t> mfn = frames_.alloc(k_owner_hypervisor);
-            if (!mfn) return false;
-            mfns_[count_] = *mfn;
-            memset(phys_to_virt(*mfn << 12), 0, 4096);
-        }
-        return true;
-    }
-    const uint64_t* mfns() const { return mfns_; }
-
-private:
-    FrameAllocator& frames_;
-    uint64_t mfns_[k_guest_frames] = {};
-    uint64_t count_ = 0;
-};
-
-bool fail(const char* what) {
-    log_error("svm: self-test failed: {}", what);
-    return false;
-}
+using container_test::fail;
 
 // Answers one exit like a (very small) hypervisor would and checks it is the
 // one expected next. False ends the test.
 bool handle(hvm::Container& c, const hvm::Exit& exit, const Expected& expected) {
     hvm::GuestRegisters& r = c.registers();
     if (exit.reason != expected.reason) {
-        log_error("svm: exit {} (code {:#x}) at rip {:#x}, expected {}", hvm::describe(exit.reason),
+        log_error("hvm: exit {} (code {:#x}) at rip {:#x}, expected {}", hvm::describe(exit.reason),
                   exit.vendor_code, c.rip(), hvm::describe(expected.reason));
         return fail("exits out of order");
     }
@@ -88,7 +63,7 @@ bool handle(hvm::Container& c, const hvm::Exit& exit, const Expected& expected) 
     case hvm::ExitReason::io: {
         const uint32_t mask = exit.io.size == 4 ? 0xffffffffu : (1u << (8 * exit.io.size)) - 1;
         const uint32_t value = static_cast<uint32_t>(r.rax) & mask;
-        log_debug("svm: guest wrote {:#x} to port {:#x} ({} byte{})", value, exit.io.port,
+        log_debug("hvm: guest wrote {:#x} to port {:#x} ({} byte{})", value, exit.io.port,
                   exit.io.size, exit.io.size == 1 ? "" : "s");
         if (exit.io.in || exit.io.string || exit.io.port != expected.port ||
             exit.io.size != expected.size || value != expected.value)
@@ -120,7 +95,7 @@ bool run_guest(hvm::Container& c, unsigned& exits) {
             continue;
         }
         ++exits;
-        log_debug("svm: exit {} (code {:#x}), next rip {:#x}", hvm::describe(exit.reason),
+        log_debug("hvm: exit {} (code {:#x}), next rip {:#x}", hvm::describe(exit.reason),
                   exit.vendor_code, c.rip() + exit.instruction_length);
         if (next == k_expected_count) return fail("exit after the final hlt");
         if (!handle(c, exit, k_expected[next++])) return false;
@@ -131,19 +106,23 @@ bool run_guest(hvm::Container& c, unsigned& exits) {
 
 } // namespace
 
-bool run_svm_test(hvm::Backend* backend, FrameAllocator& frames) {
+bool run_container_test(hvm::Backend* backend, FrameAllocator& frames) {
     if (backend == nullptr) {
-        log_info("svm: not available");
+        log_info("hvm: not available");
         return true;
     }
     Status enabled = backend->enable_this_cpu(0);
     if (!enabled && enabled.error() != Errno::ebusy)
-        return fail("cannot enable SVM on the boot CPU");
+        return fail("cannot enable hardware virtualization on the boot CPU");
 
-    GuestFrames memory(frames);
+    container_test::GuestFrames<k_guest_frames> memory(frames);
     if (!memory.allocate()) return fail("no frames for guest memory");
-    const size_t code_size = static_cast<size_t>(svm_test_guest_end - svm_test_guest_start);
-    memcpy(phys_to_virt(memory.mfns()[k_code_gfn] << 12), svm_test_guest_start, code_size);
+    const size_t code_size = static_cast<size_t>(hvm_test_guest_end - hvm_test_guest_start);
+    uint8_t* code = memory.bytes(k_code_gfn);
+    memcpy(code, hvm_test_guest_start, code_size);
+    uint8_t hypercall[3];
+    backend->hypercall_instruction(hypercall);
+    memcpy(code + (hvm_test_guest_hypercall - hvm_test_guest_start), hypercall, sizeof hypercall);
 
     hvm::GuestStart start;
     start.mode = hvm::GuestMode::protected32_unpaged;
@@ -170,10 +149,18 @@ bool run_svm_test(hvm::Backend* backend, FrameAllocator& frames) {
             ok = fail("guest memory lacks the hypercall result");
         else if (words[2] != k_guest_magic)
             ok = fail("guest memory lacks the final value");
+        else if (words[3] != k_cr0_start || words[4] != (k_cr0_start | k_cr0_ne)) {
+            log_error("hvm: guest CR0 {:#x} at start, {:#x} after setting NE", words[3], words[4]);
+            ok = fail("the guest read back another CR0 than it had or wrote");
+        }
+        else if (container.paging().cr0 != (k_cr0_start | k_cr0_ne) || container.paging().cr4 != 0)
+            ok = fail("the container reports other paging controls than the guest's");
+        else if (container.can_inject_interrupt())
+            ok = fail("an interrupt would be injected with RFLAGS.IF clear");
     }
     backend->destroy(&container);
-    if (ok) log_info("svm: self-test passed ({} exits)", exits);
-    return ok;
+    if (ok) log_info("hvm: self-test passed on {} ({} exits)", backend->name(), exits);
+    return ok && run_container_interrupt_test(*backend, frames);
 }
 
 } // namespace pv::x86
