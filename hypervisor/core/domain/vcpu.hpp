@@ -78,6 +78,11 @@ public:
     GuestRegisters regs{};
     PvVcpuState pv;
     VcpuState state = VcpuState::offline;
+    // While blocked: any pending upcall ends the block (sched_op block,
+    // hlt). False for sched_op poll, which only its ports end (Xen's
+    // do_poll): its caller keeps events masked, so upcall_pending may stay
+    // set all along.
+    bool block_ends_on_upcall = false;
     bool initialised = false; // has a context (boot vCPU, or VCPUOP_initialise)
     uint64_t cpu_time_ns = 0; // time spent running, for accounting
     VcpuCounters counters;    // what it made the hypervisor do (core/domain/counters.hpp)

@@ -15,6 +15,7 @@ long do_poll(HypercallContext& ctx, const abi::SchedPoll& request) {
 
     // Blocked and polling first, then look: a send from here on finds the
     // vCPU polling and wakes it, so no event is missed.
+    vcpu.block_ends_on_upcall = false;
     vcpu.state = VcpuState::blocked;
     events->poll_begin(id);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

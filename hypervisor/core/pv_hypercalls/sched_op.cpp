@@ -33,6 +33,7 @@ long block(HypercallContext& ctx) {
     abi::VcpuInfo* info = ctx.services->vcpu_info(vcpu);
     if (info != nullptr) pvh::store_shared(info->evtchn_upcall_mask, 0);
 
+    vcpu.block_ends_on_upcall = true;
     vcpu.state = VcpuState::blocked;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     // Check for events after marking the vCPU blocked: an event sent from

@@ -48,6 +48,10 @@ void halt(Vcpu& v, PvhDomain& pd, Container& c) {
     }
     abi::VcpuInfo* info = environment.vcpu_info ? environment.vcpu_info(v) : nullptr;
     if (info && info->evtchn_upcall_pending && pd.upcall_vector(v.id())) return;
+    // Without an upcall vector nothing pending can end it (as HLT with no
+    // interrupt source): only a later vector setting would, and the guest
+    // is the one halted.
+    v.block_ends_on_upcall = pd.upcall_vector(v.id()) != 0;
     v.state = VcpuState::blocked;
     pv_sleep(v);
 }

@@ -296,6 +296,7 @@ bool emulate_privileged(Vcpu& v, TrapFrame& f) {
     }
     if (left >= 1 && op[0] == 0xf4) { // hlt: the vCPU waits for an event
         f.rip += prefix + 1;
+        v.block_ends_on_upcall = true;
         v.state = VcpuState::blocked;
         return true;
     }

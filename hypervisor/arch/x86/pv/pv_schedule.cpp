@@ -151,7 +151,8 @@ void reschedule(TrapFrame& f) {
     Vcpu* prev = cpu.current;
     // hlt (emulated) blocks without looking: an event already pending
     // ends the block at once.
-    if (prev && prev->state == VcpuState::blocked && vcpu_info_of(*prev).evtchn_upcall_pending)
+    if (prev && prev->state == VcpuState::blocked && prev->block_ends_on_upcall &&
+        vcpu_info_of(*prev).evtchn_upcall_pending)
         prev->state = VcpuState::running;
     if (prev && !may_continue(*prev)) pv_sleep(*prev); // whatever stopped it
     if (!cpu.need_resched && prev && may_continue(*prev)) return;
@@ -190,7 +191,7 @@ Vcpu* run_in_container(Vcpu& v) {
     load_fpu(v);
     if (const auto runstate = pv_environment().runstate) runstate(v, true);
     for (;;) {
-        if (v.state == VcpuState::blocked && vcpu_info_of(v).evtchn_upcall_pending)
+        if (v.state == VcpuState::blocked && v.block_ends_on_upcall && vcpu_info_of(v).evtchn_upcall_pending)
             v.state = VcpuState::running;
         if (!may_continue(v)) pv_sleep(v);
         if (cpu.need_resched || !may_continue(v)) {
