@@ -102,6 +102,17 @@ public:
         return Errno::enosys;
     }
 
+    // --- sched_op poll / yield (pvctl bench-events) ----------------------------
+    // Waits (sched_op poll) until Dom0's `local_port` is pending or system
+    // time `deadline_ns` passes (ETIMEDOUT); does not clear the port (take it
+    // with port_pending). Optional: ENOSYS without it.
+    virtual Status poll_port(uint32_t local_port, uint64_t deadline_ns) {
+        (void)local_port, (void)deadline_ns;
+        return Errno::enosys;
+    }
+    // sched_op yield: the calling vCPU gives way to others on its CPU.
+    virtual Status yield_cpu() { return Errno::enosys; }
+
 protected:
     ~ControlPlane() = default;
 };

@@ -53,6 +53,15 @@ const Toolstack::Verb Toolstack::k_verbs[] = {
      "  -d          density too: start domains until one fails, count them, destroy all\n"
      "Times are the hypervisor's system time in ns, as seen from Dom0.\n",
      &Toolstack::verb_bench_lifecycle},
+    {"bench-events", "bench-events CFG [-n N] [--cpu same|other] [--yield] [KEY=VALUE...]",
+     "time event round trips or yields between Dom0 and a DomU of CFG (bench: lines)",
+     "  CFG         a minios-bench config (the DomU gets bench-peer=pong|yield)\n"
+     "  -n N        timed rounds, 1-20000 (default 1000), after 100 untimed ones\n"
+     "  --cpu same  Dom0's vCPU 0 and the DomU on CPU 0 (default); other: the DomU on CPU 1\n"
+     "  --yield     both domains yield to each other on CPU 0: time per domain switch\n"
+     "  KEY=VALUE   config settings after the file's (type=pv or type=pvh)\n"
+     "Times are the hypervisor's system time in ns, as seen from Dom0, less the timer's cost.\n",
+     &Toolstack::verb_bench_events},
     {"counters", "counters DOM", "what a domain made the hypervisor do: hypercalls, traps, events",
      "  Hypercalls by number; exceptions by vector: taken from the domain, bounced back\n"
      "  to its own handler, and emulated by the hypervisor (taken - bounced); system\n"

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "dom0-tools/lib/toolstack/arguments.hpp"
+#include "dom0-tools/lib/toolstack/bench_events.hpp"
 #include "dom0-tools/lib/toolstack/bench_stats.hpp"
 #include "dom0-tools/lib/toolstack/build_scratch.hpp"
 #include "dom0-tools/lib/toolstack/control_plane.hpp"
@@ -76,6 +77,7 @@ private:
     bool verb_vcpu_pin(const Arguments& args, Terminal& term);
     bool verb_bench_lifecycle(const Arguments& args, Terminal& term);
     bool verb_counters(const Arguments& args, Terminal& term);
+    bool verb_bench_events(const Arguments& args, Terminal& term); // verbs_bench_events.cpp
 
     // ---- shared steps -----------------------------------------------------------
     // Reads and parses the config file `path` with `overrides` (KEY=VALUE
@@ -115,6 +117,7 @@ private:
     BuildScratch scratch_;
     DomainConfig bench_config_; // bench-lifecycle's per-domain copy (its name varies)
     LifecycleSamples bench_;
+    EventSamples event_samples_; // bench-events
 };
 
 } // namespace pv::tools

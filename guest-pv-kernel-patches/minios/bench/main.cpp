@@ -25,6 +25,7 @@
 //               tell on its own; scripts/bench passes this.
 #include "arch/hypercall.hpp"
 #include "bench/modes.hpp"
+#include "bench/peer.hpp"
 #include "kernel/kernel.hpp"
 
 namespace minios {
@@ -290,6 +291,8 @@ void skip(pv::StringView op, pv::StringView why) {
 
 int app_main(Kernel& k) {
     const pv::StringView cmdline = k.boot.command_line();
+    // A DomU of `pvctl bench-events`: answer Dom0 instead (bench/peer.cpp).
+    if (bench::run_peer(k, cmdline)) return 0;
     Config config;
     const bool quick = has_option(cmdline, "quick");
     config.batches = option_number(cmdline, "batches", quick ? 5 : 10);

@@ -220,6 +220,30 @@ bool HypervisorControl::port_pending(uint32_t local_port) {
     return fired;
 }
 
+// sched_op poll on one port: returns when it is pending (events stay masked
+// in the shell, so the event waits in evtchn_pending for port_pending), or
+// at system time `deadline_ns` (Xen's timeout is absolute), whichever is
+// first.
+Status HypervisorControl::poll_port(uint32_t local_port, uint64_t deadline_ns) {
+    uint32_t port = local_port;
+    abi::SchedPoll op{};
+    op.ports = abi::GuestPtr<uint32_t>::of(&port);
+    op.nr_ports = 1;
+    op.timeout = deadline_ns;
+    // Another event (the timer, a console) may end the poll early: poll again
+    // until the port is pending or the deadline passes.
+    for (;;) {
+        if (kernel_.events.port_pending(local_port)) return Status::ok();
+        if (now_ns() >= deadline_ns) return Errno::etimedout;
+        const long rc = hv::sched_op(abi::SchedOp::poll, &op);
+        if (rc < 0) return static_cast<Errno>(-rc);
+    }
+}
+
+Status HypervisorControl::yield_cpu() {
+    return status_of(hv::sched_op(abi::SchedOp::yield));
+}
+
 // ---- hvm_op ------------------------------------------------------------------------
 
 // HVMOP_set_param on another domain: hvm_op(HVMOP_set_param, &{domid, index,

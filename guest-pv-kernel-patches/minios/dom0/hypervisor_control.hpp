@@ -40,6 +40,8 @@ public:
     pv::Status close_port(uint32_t local_port) override;
     pv::Status notify(uint32_t local_port) override;
     bool port_pending(uint32_t local_port) override;
+    pv::Status poll_port(uint32_t local_port, uint64_t deadline_ns) override;
+    pv::Status yield_cpu() override;
 
     pv::Status set_hvm_param(uint16_t domid, uint32_t index, uint64_t value) override;
 

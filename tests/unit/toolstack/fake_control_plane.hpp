@@ -423,9 +423,34 @@ public:
     Status notify(uint32_t local_port) override {
         if (!dom0_ports.count(local_port)) return Errno::einval;
         notifications[local_port]++;
+        if (on_notify) on_notify(local_port);
+        if (echo_notify) pending.insert(local_port);
         return Status::ok();
     }
     bool port_pending(uint32_t local_port) override { return pending.erase(local_port) != 0; }
+    // sched_op poll / yield for bench-events: `on_notify` lets a test play
+    // the DomU's side of a channel (echo_notify: every send comes back at
+    // once); a poll finds the port pending or times out; the clock moves
+    // `poll_step_ns` per poll and `yield_step_ns` per yield.
+    std::function<void(uint32_t)> on_notify;
+    bool echo_notify = false;
+    uint64_t poll_step_ns = 0, yield_step_ns = 0;
+    uint64_t polls = 0, yields = 0;
+    std::optional<Errno> fail_yield;
+    Status poll_port(uint32_t local_port, uint64_t deadline_ns) override {
+        ++polls;
+        clock_ns += poll_step_ns;
+        if (!dom0_ports.count(local_port)) return Errno::einval;
+        if (pending.count(local_port)) return Status::ok();
+        if (clock_ns < deadline_ns) clock_ns = deadline_ns;
+        return Errno::etimedout;
+    }
+    Status yield_cpu() override {
+        ++yields;
+        clock_ns += yield_step_ns;
+        if (fail_yield) return *fail_yield;
+        return Status::ok();
+    }
     // Xen's HVMOP_set_param checks: an HVM (here PVH) domain, a known index.
     Status set_hvm_param(uint16_t domid, uint32_t index, uint64_t value) override {
         calls.push_back("hvm_param");
