@@ -22,6 +22,42 @@
 #define GR_R15 0x70
 #define GR_SIZE 0x78
 
+#ifdef __ASSEMBLER__
+/* The registers both world switches move the same way between the CPU and
+ * the GuestRegisters at \base: all but RAX (SVM keeps it in the VMCB), RDI
+ * (the pointer itself) and RSP (in the VMCB / VMCS). */
+.macro load_guest_registers base
+        mov     GR_RBX(\base), %rbx
+        mov     GR_RCX(\base), %rcx
+        mov     GR_RDX(\base), %rdx
+        mov     GR_RSI(\base), %rsi
+        mov     GR_RBP(\base), %rbp
+        mov     GR_R8(\base), %r8
+        mov     GR_R9(\base), %r9
+        mov     GR_R10(\base), %r10
+        mov     GR_R11(\base), %r11
+        mov     GR_R12(\base), %r12
+        mov     GR_R13(\base), %r13
+        mov     GR_R14(\base), %r14
+        mov     GR_R15(\base), %r15
+.endm
+.macro save_guest_registers base
+        mov     %rbx, GR_RBX(\base)
+        mov     %rcx, GR_RCX(\base)
+        mov     %rdx, GR_RDX(\base)
+        mov     %rsi, GR_RSI(\base)
+        mov     %rbp, GR_RBP(\base)
+        mov     %r8, GR_R8(\base)
+        mov     %r9, GR_R9(\base)
+        mov     %r10, GR_R10(\base)
+        mov     %r11, GR_R11(\base)
+        mov     %r12, GR_R12(\base)
+        mov     %r13, GR_R13(\base)
+        mov     %r14, GR_R14(\base)
+        mov     %r15, GR_R15(\base)
+.endm
+#endif
+
 #ifndef __ASSEMBLER__
 #include <cstddef>
 #include <cstdint>

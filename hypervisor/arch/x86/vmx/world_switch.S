@@ -40,19 +40,7 @@ vmx_world_switch:
         /* MOV leaves the flags alone: the test decides after the loads. */
         test    %rdx, %rdx
         mov     GR_RAX(%rdi), %rax
-        mov     GR_RBX(%rdi), %rbx
-        mov     GR_RCX(%rdi), %rcx
-        mov     GR_RDX(%rdi), %rdx
-        mov     GR_RSI(%rdi), %rsi
-        mov     GR_RBP(%rdi), %rbp
-        mov     GR_R8(%rdi), %r8
-        mov     GR_R9(%rdi), %r9
-        mov     GR_R10(%rdi), %r10
-        mov     GR_R11(%rdi), %r11
-        mov     GR_R12(%rdi), %r12
-        mov     GR_R13(%rdi), %r13
-        mov     GR_R14(%rdi), %r14
-        mov     GR_R15(%rdi), %r15
+        load_guest_registers %rdi
         mov     GR_RDI(%rdi), %rdi
         jnz     1f
         vmlaunch
@@ -70,19 +58,7 @@ vmx_world_switch_exit:
         pushq   %rdi
         mov     16(%rsp), %rdi
         mov     %rax, GR_RAX(%rdi)
-        mov     %rbx, GR_RBX(%rdi)
-        mov     %rcx, GR_RCX(%rdi)
-        mov     %rdx, GR_RDX(%rdi)
-        mov     %rsi, GR_RSI(%rdi)
-        mov     %rbp, GR_RBP(%rdi)
-        mov     %r8, GR_R8(%rdi)
-        mov     %r9, GR_R9(%rdi)
-        mov     %r10, GR_R10(%rdi)
-        mov     %r11, GR_R11(%rdi)
-        mov     %r12, GR_R12(%rdi)
-        mov     %r13, GR_R13(%rdi)
-        mov     %r14, GR_R14(%rdi)
-        mov     %r15, GR_R15(%rdi)
+        save_guest_registers %rdi
         popq    GR_RDI(%rdi)
         mov     (%rsp), %rsi
         mov     %cr2, %rax
