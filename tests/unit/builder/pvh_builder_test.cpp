@@ -669,24 +669,7 @@ TEST_CASE("PVH: mutated kernels are built inside RAM or refused with a reason",
     int accepted = 0, refused = 0;
     for (int round = 0; round < 10000; ++round) {
         Bytes file = round % 2 ? elf64 : elf32;
-        const int edits = 1 + static_cast<int>(random() % 4);
-        for (int e = 0; e < edits; ++e) {
-            const size_t at = random() % file.size();
-            switch (random() % 4) {
-            case 0:
-                file[at] = static_cast<uint8_t>(random());
-                break;
-            case 1:
-                file[at] ^= static_cast<uint8_t>(1u << (random() % 8));
-                break;
-            case 2:
-                file[at] = 0xff;
-                break;
-            case 3:
-                file.resize(at + 1);
-                break;
-            }
-        }
+        mutate(file, random);
         const std::vector<uint8_t> exact(file.begin(), file.end()); // ASan sees over-reads
         PvhBuildRequest r = request_for(exact, 2048, 1);
         r.ramdisk = ramdisk.data();

@@ -35,24 +35,7 @@ TEST_CASE("Mutated kernels are accepted or refused with a reason", "[builder][ro
     int accepted = 0, refused = 0;
     for (int round = 0; round < 20000; ++round) {
         Bytes file = original;
-        const int edits = 1 + static_cast<int>(random() % 4);
-        for (int e = 0; e < edits; ++e) {
-            const size_t at = random() % file.size();
-            switch (random() % 4) {
-            case 0:
-                file[at] = static_cast<uint8_t>(random());
-                break;
-            case 1:
-                file[at] ^= static_cast<uint8_t>(1u << (random() % 8));
-                break;
-            case 2:
-                file[at] = 0xff;
-                break;
-            case 3:
-                file.resize(at + 1);
-                break;
-            }
-        }
+        mutate(file, random);
         // A copy of exactly the file's size, so ASan catches any over-read.
         std::vector<uint8_t> exact(file.begin(), file.end());
         BuildError error;

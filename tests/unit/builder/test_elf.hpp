@@ -193,4 +193,27 @@ private:
     std::vector<Bytes> sections_;
 };
 
+// One to four random edits of a file (a byte replaced, a bit flipped, a
+// byte set to 0xff, the file cut short), for the builders' robustness tests.
+template <typename Random> void mutate(Bytes& file, Random& random) {
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits && !file.empty(); ++e) {
+        const size_t at = random() % file.size();
+        switch (random() % 4) {
+        case 0:
+            file[at] = static_cast<uint8_t>(random());
+            break;
+        case 1:
+            file[at] ^= static_cast<uint8_t>(1u << (random() % 8));
+            break;
+        case 2:
+            file[at] = 0xff;
+            break;
+        case 3:
+            file.resize(at + 1);
+            break;
+        }
+    }
+}
+
 } // namespace pv::test
