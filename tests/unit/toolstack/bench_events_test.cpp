@@ -5,6 +5,7 @@
 // affinity restored at the end and on every failure. No timing is judged:
 // the fake clock moves only where a test moves it.
 #include "toolstack_fixture.hpp"
+#include "bench_output.hpp"
 
 #include "dom0-tools/lib/toolstack/bench_events.hpp"
 
@@ -16,16 +17,6 @@ using namespace pv;
 using namespace pv::test;
 
 namespace {
-
-std::string field(const std::string& out, const std::string& prefix, const std::string& key) {
-    size_t at = out.find(prefix);
-    if (at == std::string::npos) return "<no line " + prefix + ">";
-    const std::string line = out.substr(at, out.find('\n', at) - at);
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex("(^| )" + key + "=(\"[^\"]*\"|[^ ]*)")))
-        return "<no " + key + ">";
-    return m[2];
-}
 
 const char* k_peer_cfg = "name = \"peer\"\n"
                          "kernel = \"minios-hello\"\n"

@@ -5,6 +5,7 @@
 // looks at how long anything took on a real machine: the fake clock only
 // moves when a test moves it.
 #include "toolstack_fixture.hpp"
+#include "bench_output.hpp"
 
 #include "dom0-tools/lib/toolstack/bench_stats.hpp"
 
@@ -18,17 +19,6 @@ using namespace pv;
 using namespace pv::test;
 
 namespace {
-
-// The value of `key=` in the first line that starts with `prefix`.
-std::string field(const std::string& out, const std::string& prefix, const std::string& key) {
-    size_t at = out.find(prefix);
-    if (at == std::string::npos) return "<no line " + prefix + ">";
-    const std::string line = out.substr(at, out.find('\n', at) - at);
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex("(^| )" + key + "=(\"[^\"]*\"|[^ ]*)")))
-        return "<no " + key + ">";
-    return m[2];
-}
 
 // Every DomU that has not printed yet says hello when Dom0 waits; the clock
 // moves 1 ms per wait.
